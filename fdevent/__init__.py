@@ -1,0 +1,67 @@
+"""fdevent: a network I/O event notification library, in the manner of libevent.
+
+An :class:`EventBase` polls file descriptors with the best mechanism the platform has
+(epoll, kqueue, poll or select) and runs a callback when an fd is readable or writable or a
+timeout expires::
+
+    import fdevent
+    base = fdevent.EventBase()
+    ev = fdevent.Event(base, sock, fdevent.EV_READ | fdevent.EV_PERSIST, on_read)
+    ev.attach()
+    base.dispatch()
+
+Two cores implement the same classes: a compiled one (Cython) and the pure-Python reference.
+The compiled core is used when it is installed; ``FDEVENT_PURE=1`` in the environment selects
+the pure one. ``fdevent.CORE`` says which is in use.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._flags import (
+    EV_ET,
+    EV_PERSIST,
+    EV_READ,
+    EV_SIGNAL,
+    EV_TIMEOUT,
+    EV_WRITE,
+    PRIORITY_HIGH,
+    PRIORITY_LOW,
+    PRIORITY_MEDIUM,
+)
+from ._pure.backends import supported as _supported
+
+if os.environ.get("FDEVENT_PURE", "") not in ("", "0"):
+    from ._pure import CORE, Event, EventBase, Ticker, Timer
+else:
+    try:
+        from ._compiled import CORE, Event, EventBase, Ticker, Timer  # type: ignore[assignment]
+    except ImportError:
+        from ._pure import CORE, Event, EventBase, Ticker, Timer
+
+__version__ = "0.1.0"
+
+
+def supported_backends() -> list[str]:
+    """Return the polling mechanisms this machine has, best first (the default is first)."""
+    return _supported()
+
+
+__all__ = [
+    "CORE",
+    "EV_ET",
+    "EV_PERSIST",
+    "EV_READ",
+    "EV_SIGNAL",
+    "EV_TIMEOUT",
+    "EV_WRITE",
+    "PRIORITY_HIGH",
+    "PRIORITY_LOW",
+    "PRIORITY_MEDIUM",
+    "Event",
+    "EventBase",
+    "Ticker",
+    "Timer",
+    "supported_backends",
+]

@@ -1,0 +1,10 @@
+"""The reference core: plain typed Python (Cython's pure-Python mode)."""
+
+from __future__ import annotations
+
+from .base import EventBase
+from .event import Event, Ticker, Timer
+
+CORE = "pure"
+
+__all__ = ["CORE", "Event", "EventBase", "Ticker", "Timer"]

@@ -1,0 +1,68 @@
+"""Stand-in for the ``cython`` module where Cython is not installed.
+
+The core is written in Cython's pure-Python mode: the same ``.py`` files run as Python and
+compile to C. The compiled core needs Cython only at build time, and the pure core must run
+with nothing but the standard library, so each core module does::
+
+    try:
+        import cython
+    except ImportError:
+        from . import _cython_shim as cython
+
+This shim provides just the names those modules use, as no-ops.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+_T = TypeVar("_T")
+
+compiled = False
+
+int = int  # noqa: A001 - mirrors cython.int
+uint = int
+longlong = int
+Py_ssize_t = int
+double = float
+bint = bool
+
+
+def cclass(cls: _T) -> _T:
+    """Return ``cls`` unchanged (a ``cdef class`` when compiled)."""
+    return cls
+
+
+def final(obj: _T) -> _T:
+    """Return ``obj`` unchanged."""
+    return obj
+
+
+def cfunc(func: _T) -> _T:
+    """Return ``func`` unchanged (a ``cdef`` function when compiled)."""
+    return func
+
+
+def ccall(func: _T) -> _T:
+    """Return ``func`` unchanged (a ``cpdef`` function when compiled)."""
+    return func
+
+
+def inline(func: _T) -> _T:
+    """Return ``func`` unchanged."""
+    return func
+
+
+def locals(**_types: Any) -> Callable[[_T], _T]:  # noqa: A001 - mirrors cython.locals
+    """Return a decorator that changes nothing."""
+    return lambda func: func
+
+
+def exceptval(*_args: Any, **_kwargs: Any) -> Callable[[_T], _T]:
+    """Return a decorator that changes nothing."""
+    return lambda func: func
+
+
+def cast(_type: Any, value: _T, **_kwargs: Any) -> _T:
+    """Return ``value`` unchanged."""
+    return value
