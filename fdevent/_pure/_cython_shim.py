@@ -63,6 +63,11 @@ def exceptval(*_args: Any, **_kwargs: Any) -> Callable[[_T], _T]:
     return lambda func: func
 
 
+def annotation_typing(_enabled: bool) -> Callable[[_T], _T]:
+    """Return a decorator that changes nothing."""
+    return lambda func: func
+
+
 def cast(_type: Any, value: _T, **_kwargs: Any) -> _T:
     """Return ``value`` unchanged."""
     return value

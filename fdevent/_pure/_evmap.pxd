@@ -7,7 +7,7 @@ cdef class FdEntry:
     cdef int et
 
     cdef int mask(self)
-    cdef void count(self, Event ev, int delta)
+    cdef count(self, Event ev, int delta)
 
 
 cdef class EvMap:
@@ -15,6 +15,6 @@ cdef class EvMap:
     cdef public object poller
 
     cdef object add(self, Event ev)
-    cdef void _new_entry(self, Event ev) except *
+    cdef _new_entry(self, Event ev)
     cdef object remove(self, Event ev)
-    cdef void clear(self)
+    cdef clear(self)

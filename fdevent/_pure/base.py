@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - the pure core without Cython installed
     from . import _cython_shim as cython  # type: ignore[no-redef]
 
 from .._flags import EV_ET, EV_IO, EV_PERSIST, EV_TIMEOUT, MAX_PRIORITIES
-from . import backends
+from .._pure import backends
 from ._checks import timeout_seconds
 from ._evmap import EvMap
 from ._timeheap import TimerHeap
@@ -65,6 +65,7 @@ class EventBase:
         OSError: the OS could not create the poller.
     """
 
+    @cython.annotation_typing(False)
     def __init__(self, backend: str | None = None, priorities: int = 3) -> None:
         if backend is None:
             backend = os.environ.get("FDEVENT_BACKEND") or backends.supported()[0]
@@ -133,6 +134,7 @@ class EventBase:
         """
         self.loop()
 
+    @cython.annotation_typing(False)
     def loop(self, once: bool = False, nonblock: bool = False) -> None:
         """Run the event loop.
 
@@ -161,6 +163,7 @@ class EventBase:
         finally:
             self._running = False
 
+    @cython.annotation_typing(False)
     def loopexit(self, delay: float | None = None) -> None:
         """Stop the loop after the iteration in which ``delay`` seconds have passed.
 
@@ -189,6 +192,7 @@ class EventBase:
         if self._running:
             self._break = True
 
+    @cython.annotation_typing(False)
     def once(
         self,
         fd: Any,
@@ -210,6 +214,7 @@ class EventBase:
             raise ValueError("once() events are one-shot: EV_PERSIST is not allowed")
         ev.attach(timeout)
 
+    @cython.annotation_typing(False)
     def set_exception_handler(self, handler: ExceptionHandler | None) -> None:
         """Call ``handler(event, exc)`` for an ``Exception`` raised by a callback, and go on.
 
@@ -277,6 +282,7 @@ class EventBase:
             raise RuntimeError("the event base is closed")
 
     @cython.cfunc
+    @cython.exceptval(-1, check=True)
     def _priority_of(self, priority: object) -> cython.int:
         if priority is None:
             return self._npriorities // 2

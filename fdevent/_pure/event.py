@@ -27,6 +27,9 @@ from .._flags import (
 from ._checks import check_int, fd_of, timeout_seconds
 from .base import EventBase
 
+#: fds are C ints.
+_FD_MAX = 0x7FFFFFFF
+
 Callback = Callable[[int, int, Any], object]
 
 @cython.cclass
@@ -50,6 +53,7 @@ class Event:
         RuntimeError: the base is closed.
     """
 
+    @cython.annotation_typing(False)
     def __init__(
         self,
         base: EventBase,
@@ -72,24 +76,25 @@ class Event:
 
     def _setup(
         self,
-        base: EventBase,
-        fd: Any,
-        events: int,
-        callback: Callback,
-        arg: Any,
-        priority: int | None,
+        base_obj: object,
+        fd: object,
+        events_obj: object,
+        callback: object,
+        arg: object,
+        priority: object,
     ) -> None:
-        if not isinstance(base, EventBase):
-            raise TypeError(f"base must be an EventBase, not {type(base).__name__}")
+        if not isinstance(base_obj, EventBase):
+            raise TypeError(f"base must be an EventBase, not {type(base_obj).__name__}")
+        base: EventBase = base_obj
         base._check_open()
         num = fd_of(fd)
-        events = check_int("events", events)
+        events: cython.int = check_int("events", events_obj)
         if events & ~EV_ALL:
             raise ValueError(f"unknown flags in events: {events:#x}")
         if events & EV_SIGNAL:
             raise NotImplementedError("EV_SIGNAL events are not supported yet")
-        if num < -1:
-            raise ValueError(f"fd must be >= 0 (or -1 for no fd), got {num}")
+        if not -1 <= num <= _FD_MAX:
+            raise ValueError(f"fd must be from 0 to {_FD_MAX} (or -1 for no fd), got {num}")
         if events & EV_IO and num == -1:
             raise ValueError(f"{flags_repr(events & EV_IO)} needs an fd, got fd -1")
         if not callable(callback):
@@ -103,6 +108,7 @@ class Event:
         self._priority = prio
         self._timeout = None
 
+    @cython.annotation_typing(False)
     def assign(
         self,
         base: EventBase,
@@ -124,6 +130,7 @@ class Event:
             raise RuntimeError(f"cannot assign {self!r}: detach it first")
         self._setup(base, fd, events, callback, arg, priority)
 
+    @cython.annotation_typing(False)
     def attach(self, timeout: float | datetime.timedelta | None = None) -> None:
         """Make the event pending: wait for its fd condition and/or ``timeout`` seconds.
 
@@ -166,6 +173,7 @@ class Event:
         if self._attached or self._active:
             self._base._detach(self)
 
+    @cython.annotation_typing(False)
     def activate(self, events: int) -> None:
         """Make the event active now, as if ``events`` had happened (libevent's event_active).
 
@@ -232,6 +240,7 @@ class Event:
         """
         return self._priority
 
+    @cython.annotation_typing(False)
     @priority.setter
     def priority(self, value: int) -> None:
         if value is None:
@@ -254,6 +263,7 @@ class Timer(Event):
     ``delay`` seconds after ``attach(delay)``. Raises what Event raises.
     """
 
+    @cython.annotation_typing(False)
     def __init__(
         self,
         base: EventBase,
@@ -273,6 +283,7 @@ class Ticker(Event):
     not replayed. ``interval`` must be > 0. Raises what Event raises.
     """
 
+    @cython.annotation_typing(False)
     def __init__(
         self,
         base: EventBase,
