@@ -36,7 +36,7 @@ if os.environ.get("FDEVENT_PURE", "") not in ("", "0"):
     from ._pure import CORE, Event, EventBase, Ticker, Timer
 else:
     try:
-        from ._compiled import CORE, Event, EventBase, Ticker, Timer  # type: ignore[assignment]
+        from ._compiled import CORE, Event, EventBase, Ticker, Timer
     except ImportError:
         from ._pure import CORE, Event, EventBase, Ticker, Timer
 

@@ -11,22 +11,22 @@ _INF = math.inf
 def fd_of(fd: object) -> int:
     """Return the fd number of an int or an object with ``fileno()``; TypeError otherwise."""
     if type(fd) is int:
-        return fd  # type: ignore[return-value]
+        return fd
     if isinstance(fd, bool) or not (isinstance(fd, int) or hasattr(fd, "fileno")):
         raise TypeError(f"fd must be an int or have a fileno() method, not {type(fd).__name__}")
     if isinstance(fd, int):
         return int(fd)
-    num = fd.fileno()  # type: ignore[attr-defined]
+    num = fd.fileno()
     if type(num) is not int:
         raise TypeError(f"{fd!r}.fileno() returned {type(num).__name__}, not int")
-    return num  # type: ignore[no-any-return]
+    return num
 
 
 def check_int(name: str, value: object) -> int:
     """Return ``value`` if it is an int (not a bool); TypeError naming ``name`` otherwise."""
     if type(value) is not int and (isinstance(value, bool) or not isinstance(value, int)):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    return int(value)  # type: ignore[call-overload,no-any-return]
+    return int(value)
 
 
 def timeout_seconds(timeout: object) -> float:
@@ -36,7 +36,7 @@ def timeout_seconds(timeout: object) -> float:
     value. Ints too large for a float count as infinite.
     """
     if type(timeout) is float:
-        t: float = timeout  # type: ignore[assignment]
+        t: float = timeout
     elif isinstance(timeout, datetime.timedelta):
         t = timeout.total_seconds()
     elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool):

@@ -14,7 +14,8 @@ This shim provides just the names those modules use, as no-ops.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 _T = TypeVar("_T")
 

@@ -16,7 +16,8 @@ and needs the syscall anyway.)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 try:
     import cython

@@ -20,7 +20,8 @@ from __future__ import annotations
 import math
 import os
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 try:
     import cython
@@ -153,7 +154,9 @@ class EventBase:
         """
         self._check_open()
         if self._running:
-            raise RuntimeError("the base's loop is already running (loop() called from a callback?)")
+            raise RuntimeError(
+                "the base's loop is already running (loop() called from a callback?)"
+            )
         self._running = True
         self._got_exit = False
         self._got_break = False
@@ -290,11 +293,9 @@ class EventBase:
             isinstance(priority, bool) or not isinstance(priority, int)
         ):
             raise TypeError(f"priority must be an int, not {type(priority).__name__}")
-        p: int = int(priority)  # type: ignore[call-overload]
+        p: int = int(priority)
         if not 0 <= p < self._npriorities:
-            raise ValueError(
-                f"priority must be from 0 to {self._npriorities - 1}, got {priority}"
-            )
+            raise ValueError(f"priority must be from 0 to {self._npriorities - 1}, got {priority}")
         return p
 
     @cython.cfunc
@@ -306,7 +307,7 @@ class EventBase:
                         f"EV_ET (edge-triggered) needs the epoll or kqueue backend; "
                         f"this base uses {self._backend}"
                     )
-                stale = self._evmap.add(ev)
+                stale: Any = self._evmap.add(ev)
                 if stale is not None:
                     for old in stale:
                         self._forget(old)
@@ -344,7 +345,7 @@ class EventBase:
         if ev._heap_index >= 0:
             self._timers.remove(ev)
         if ev._events & EV_IO:
-            stale = self._evmap.remove(ev)
+            stale: Any = self._evmap.remove(ev)
             if stale is not None:
                 for old in stale:
                     self._forget(old)
@@ -408,7 +409,7 @@ class EventBase:
         return wait
 
     @cython.cfunc
-    def _poll(self, timeout: object) -> None:
+    def _poll(self, timeout: Any) -> None:
         fds = self._evmap.fds
         entry: Any
         ev: Event

@@ -8,7 +8,8 @@ internal method (``_attach``, ``_detach``, ``_activate``) so the hot path is str
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 try:
     import cython
@@ -31,6 +32,7 @@ from .base import EventBase
 _FD_MAX = 0x7FFFFFFF
 
 Callback = Callable[[int, int, Any], object]
+
 
 @cython.cclass
 class Event:
@@ -213,7 +215,7 @@ class Event:
     @property
     def callback(self) -> Callback:
         """The callable run as ``callback(fd, events, arg)``."""
-        return self._callback  # type: ignore[no-any-return]
+        return self._callback
 
     @property
     def arg(self) -> Any:
@@ -240,9 +242,8 @@ class Event:
         """
         return self._priority
 
-    @cython.annotation_typing(False)
     @priority.setter
-    def priority(self, value: int) -> None:
+    def priority(self, value: object) -> None:
         if value is None:
             raise TypeError("priority must be an int, not NoneType")
         self._priority = self._base._priority_of(value)
@@ -292,4 +293,3 @@ class Ticker(Event):
         priority: int | None = None,
     ) -> None:
         Event.__init__(self, base, -1, EV_TIMEOUT | EV_PERSIST, callback, arg, priority)
-

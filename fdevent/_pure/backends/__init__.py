@@ -42,7 +42,7 @@ The interface, member by member:
 from __future__ import annotations
 
 import select
-from typing import Callable
+from collections.abc import Callable
 
 from ._poller import Poller
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from collections.abc import Iterable
+
 
 class Poller:
     """Base of the pollers: the interface every mechanism implements."""

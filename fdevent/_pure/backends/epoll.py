@@ -32,9 +32,10 @@ So that's why this code is the way it is.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import select
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..._flags import EV_ET, EV_IO, EV_READ, EV_WRITE
 from ._poller import Poller
@@ -123,11 +124,9 @@ class EpollPoller(Poller):
         self._ep = select.epoll()
         old.close()
         for fd, mask in registrations:
-            try:
+            # An fd closed meanwhile is skipped; the base finds out when it is used.
+            with contextlib.suppress(OSError):
                 self._ep.register(fd, _to_epoll(mask))
-            except OSError:
-                # The fd was closed too; the base will find out when it is used.
-                pass
 
     def close(self) -> None:
         """Close the epoll fd."""

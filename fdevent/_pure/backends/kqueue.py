@@ -20,8 +20,10 @@ Some facts about kqueue:
 
 from __future__ import annotations
 
+import contextlib
 import select
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..._flags import EV_ET, EV_IO, EV_READ, EV_WRITE
 from ._poller import Poller
@@ -70,10 +72,9 @@ class KqueuePoller(Poller):
         """Stop watching ``fd``; closed fds are ignored."""
         old = self._fds.pop(fd, 0)
         for change in _changes(fd, old & EV_IO, 0):
-            try:
+            # ENOENT or EBADF: the kernel already dropped it with the fd.
+            with contextlib.suppress(OSError):
                 self._kq.control([change], 0, 0)
-            except OSError:
-                pass  # ENOENT or EBADF: the kernel already dropped it with the fd
 
     def poll(self, timeout: float | None) -> list[tuple[int, int]]:
         """Wait up to ``timeout`` seconds (kqueue takes nanoseconds)."""
@@ -90,10 +91,8 @@ class KqueuePoller(Poller):
         self.close()
         self._kq = _kq.kqueue()
         for fd, mask in registrations:
-            try:
+            with contextlib.suppress(OSError):
                 self.register(fd, mask)
-            except OSError:
-                pass
 
     def close(self) -> None:
         """Close the kqueue fd."""

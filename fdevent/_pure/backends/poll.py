@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import select
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..._flags import EV_IO, EV_READ, EV_WRITE
 from ._poller import Poller, check_open

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import errno
 import select
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..._flags import EV_READ, EV_WRITE
 from ._poller import Poller, check_open, fd_is_open
