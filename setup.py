@@ -19,6 +19,7 @@ HERE = Path(__file__).parent
 PURE = HERE / "fdevent" / "_pure"
 SRC = HERE / "build" / "cysrc"
 MODULES = ["_checks", "_timeheap", "_evmap", "event", "base"]
+HEADERS = ["_epoll_shim.h"]
 
 
 def _stage() -> None:
@@ -35,6 +36,8 @@ def _stage() -> None:
             src = PURE / (name + ext)
             if src.exists():
                 shutil.copyfile(src, dest / (name + ext))
+    for name in HEADERS:
+        shutil.copyfile(PURE / name, dest / name)
 
 
 def _extensions() -> list[Extension]:
@@ -47,6 +50,7 @@ def _extensions() -> list[Extension]:
         Extension(
             f"fdevent._compiled.{name}",
             [str((SRC / "fdevent" / "_compiled" / (name + ".py")).relative_to(HERE))],
+            include_dirs=[str(SRC / "fdevent" / "_compiled")],
         )
         for name in MODULES
     ]

@@ -45,5 +45,8 @@ from fdevent._pure._cython_shim import (
     longlong as longlong,
 )
 from fdevent._pure._cython_shim import (
+    nogil as nogil,
+)
+from fdevent._pure._cython_shim import (
     uint as uint,
 )

@@ -29,6 +29,19 @@ double = float
 bint = bool
 
 
+class _NoGil:
+    """``with cython.nogil:`` releases the GIL when compiled; here it does nothing."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+
+nogil = _NoGil()
+
+
 def cclass(cls: _T) -> _T:
     """Return ``cls`` unchanged (a ``cdef class`` when compiled)."""
     return cls

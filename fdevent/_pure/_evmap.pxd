@@ -1,5 +1,8 @@
 from .event cimport Event
 
+# Filled by the module's Python-level import of fdevent._flags; C ints on the hot path.
+cdef int EV_ET, EV_IO, EV_READ, EV_WRITE
+
 cdef class FdEntry:
     cdef public list events
     cdef int nread
@@ -11,9 +14,10 @@ cdef class FdEntry:
 
 
 cdef class EvMap:
-    cdef public dict fds
+    cdef public list fds
     cdef public object poller
 
+    cdef FdEntry get(self, int fd)
     cdef object add(self, Event ev)
     cdef _new_entry(self, Event ev)
     cdef object remove(self, Event ev)

@@ -61,8 +61,17 @@ class EvMap:
     """fd -> FdEntry, kept in step with the poller."""
 
     def __init__(self, poller: Poller) -> None:
-        self.fds: dict[int, FdEntry] = {}
+        # Indexed by fd, as libevent's evmap: fds are small dense ints, and a list index is
+        # cheaper than hashing on the path from a readiness report to its events.
+        self.fds: list[FdEntry | None] = []
         self.poller = poller
+
+    @cython.cfunc
+    def get(self, fd: cython.int) -> FdEntry | None:
+        """The entry for ``fd``, or None."""
+        if fd < len(self.fds):
+            return self.fds[fd]
+        return None
 
     @cython.cfunc
     def add(self, ev: Event) -> object:
@@ -74,7 +83,7 @@ class EvMap:
         """
         fd: cython.int = ev._fd
         et: cython.int = ev._events & EV_ET
-        entry: FdEntry | None = self.fds.get(fd)
+        entry: FdEntry | None = self.get(fd)
         if entry is None:
             self.poller.register(fd, (ev._events & EV_IO) | et)
             self._new_entry(ev)
@@ -100,7 +109,11 @@ class EvMap:
         entry.events.append(ev)
         entry.count(ev, 1)
         entry.et = ev._events & EV_ET
-        self.fds[ev._fd] = entry
+        fd: cython.int = ev._fd
+        fds = self.fds
+        if fd >= len(fds):
+            fds.extend([None] * (fd + 1 - len(fds)))
+        fds[fd] = entry
 
     @cython.cfunc
     def remove(self, ev: Event) -> object:
@@ -111,12 +124,12 @@ class EvMap:
         or None.
         """
         fd: cython.int = ev._fd
-        entry: FdEntry = self.fds[fd]
+        entry: FdEntry = self.fds[fd]  # type: ignore[assignment]
         before: cython.int = entry.mask()
         entry.events.remove(ev)
         entry.count(ev, -1)
         if not entry.events:
-            del self.fds[fd]
+            self.fds[fd] = None
             self.poller.unregister(fd)
             return None
         after: cython.int = entry.mask()
@@ -128,17 +141,23 @@ class EvMap:
             return None  # the fd is closed: the OS has forgotten it already
         if fresh:
             return None
-        del self.fds[fd]
+        self.fds[fd] = None
         self.poller.unregister(fd)
         return entry.events
 
     @cython.cfunc
     def clear(self) -> None:
         """Forget every entry (the poller is being closed)."""
-        self.fds = {}
+        self.fds = []
 
     def registrations(self) -> Iterator[tuple[int, int]]:
         """Yield ``(fd, mask)`` for every registration, for ``Poller.reset``."""
-        entry: FdEntry
-        for fd, entry in self.fds.items():
-            yield fd, entry.mask()
+        for fd, entry in enumerate(self.fds):
+            if entry is not None:
+                yield fd, entry.mask()
+
+    def entries(self) -> Iterator[FdEntry]:
+        """Yield every entry."""
+        for entry in self.fds:
+            if entry is not None:
+                yield entry

@@ -28,10 +28,11 @@ try:
 except ImportError:  # pragma: no cover - the pure core without Cython installed
     from . import _cython_shim as cython  # type: ignore[no-redef]
 
-from .._flags import EV_ET, EV_IO, EV_PERSIST, EV_TIMEOUT, MAX_PRIORITIES
+# EV_READ and EV_WRITE are read by base.pxd's epoll_report (compiled core): keep them imported.
+from .._flags import EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE, MAX_PRIORITIES  # noqa: F401
 from .._pure import backends
 from ._checks import timeout_seconds
-from ._evmap import EvMap
+from ._evmap import EvMap, FdEntry
 from ._timeheap import TimerHeap
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ _monotonic = time.monotonic
 #: days) and select's overflow differs by platform; a loop woken once a day to find nothing
 #: due costs nothing. asyncio's MAXIMUM_SELECT_TIMEOUT is the same.
 MAX_WAIT = 86400.0
+
+#: How many readiness reports one epoll_wait returns at most (compiled core). More ready fds
+#: are reported by the next wait; 256 keeps the array at 3 KiB inside the base.
+_EPOLL_BATCH = 256
 
 
 @cython.cclass
@@ -80,6 +85,7 @@ class EventBase:
         self._poller = poller
         self._backend = backend
         self._supports_et = poller.supports_et
+        self._epfd = poller.fileno()
         self._evmap = EvMap(poller)
         self._timers = TimerHeap()
         self._queues: list[list[Event]] = [[] for _ in range(priorities)]
@@ -249,7 +255,7 @@ class EventBase:
         for ev in self._timers.heap:
             ev._attached = False
         self._timers.clear()
-        for entry in self._evmap.fds.values():
+        for entry in self._evmap.entries():
             for ev in entry.events:
                 ev._attached = False
         self._evmap.clear()
@@ -410,21 +416,54 @@ class EventBase:
 
     @cython.cfunc
     def _poll(self, timeout: Any) -> None:
-        fds = self._evmap.fds
-        entry: Any
+        if cython.compiled and self._epfd >= 0:
+            self._poll_epoll(timeout)
+            return
+        for fd, mask in self._poller.poll(timeout):
+            self._ready(fd, mask)
+
+    @cython.cfunc
+    def _ready(self, fd: cython.int, mask: cython.int) -> None:
+        entry: FdEntry | None = self._evmap.get(fd)
+        if entry is None:
+            # The OS reports an fd we no longer watch: a registration that outlived its fd
+            # through a dup (see the epoll poller). Rebuild the poller rather than spin.
+            self._poller.reset(self._evmap.registrations())
+            self._epfd = self._poller.fileno()
+            return
         ev: Event
         what: cython.int
-        for fd, mask in self._poller.poll(timeout):
-            entry = fds.get(fd)
-            if entry is None:
-                # The OS reports an fd we no longer watch: a registration that outlived its
-                # fd through a dup (see the epoll poller). Rebuild rather than spin.
-                self._poller.reset(self._evmap.registrations())
-                continue
-            for ev in entry.events:
-                what = ev._events & mask
-                if what:
-                    self._activate(ev, what)
+        for ev in entry.events:
+            what = ev._events & mask
+            if what:
+                self._activate(ev, what)
+
+    @cython.cfunc
+    def _poll_epoll(self, timeout: Any) -> None:
+        # The compiled core's wait on epoll: epoll_wait straight into an array in the base, no
+        # tuples, no list (registration still goes through the epoll poller: it is not on the
+        # per-event path). First a wait of 0 with the GIL held: a busy loop finds its events
+        # there and never pays for releasing and retaking the GIL; only an idle loop waits for
+        # real, with the GIL released. Never run by the pure core: the C names below come from
+        # base.pxd, hence the lint and type-check waivers.
+        ms: cython.int = -1
+        if timeout is not None:
+            ms = math.ceil(timeout * 1000.0)
+        epfd: cython.int = self._epfd
+        evs = self._epevents  # type: ignore[attr-defined]
+        n: cython.int = epoll_wait(epfd, evs, _EPOLL_BATCH, 0)  # type: ignore[name-defined]  # noqa: F821
+        if n == 0 and ms != 0:
+            with cython.nogil:
+                n = epoll_wait(epfd, evs, _EPOLL_BATCH, ms)  # type: ignore[name-defined]  # noqa: F821
+        if n < 0:
+            err: cython.int = errno  # type: ignore[name-defined]  # noqa: F821
+            if err != EINTR:  # type: ignore[name-defined]  # noqa: F821
+                raise OSError(err, os.strerror(err))
+            PyErr_CheckSignals()  # type: ignore[name-defined]  # noqa: F821
+            return
+        i: cython.int
+        for i in range(n):
+            self._ready(evs[i].data.fd, epoll_report(evs[i].events))  # type: ignore[name-defined]  # noqa: F821
 
     @cython.cfunc
     def _expire_timers(self) -> None:

@@ -1,5 +1,7 @@
 from .base cimport EventBase
 
+cdef int EV_ALL, EV_IO, EV_PERSIST, EV_RESULTS, EV_SIGNAL, EV_TIMEOUT, _FD_MAX
+
 cdef class Event:
     cdef EventBase _base
     cdef int _fd

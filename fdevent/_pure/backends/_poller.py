@@ -12,6 +12,10 @@ class Poller:
     name = "none"
     supports_et = False
 
+    def fileno(self) -> int:
+        """The epoll fd, for the compiled core's own wait; -1 for the other mechanisms."""
+        return -1
+
     def register(self, fd: int, mask: int) -> None:
         """Start watching ``fd`` for ``mask`` (``EV_READ``/``EV_WRITE``/``EV_ET``)."""
         raise NotImplementedError

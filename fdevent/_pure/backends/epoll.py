@@ -83,6 +83,10 @@ class EpollPoller(Poller):
     def __init__(self) -> None:
         self._ep = select.epoll()
 
+    def fileno(self) -> int:
+        """The epoll fd (it changes on ``reset``)."""
+        return self._ep.fileno()
+
     def register(self, fd: int, mask: int) -> None:
         """Start watching ``fd``; see the package docstring."""
         try:
