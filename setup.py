@@ -59,7 +59,6 @@ def _extensions() -> list[Extension]:
         include_path=[str(SRC)],
         compiler_directives={
             "language_level": 3,
-            "embedsignature": True,
             "binding": True,
         },
         quiet=True,

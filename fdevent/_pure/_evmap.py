@@ -152,6 +152,7 @@ class EvMap:
 
     def registrations(self) -> Iterator[tuple[int, int]]:
         """Yield ``(fd, mask)`` for every registration, for ``Poller.reset``."""
+        entry: FdEntry | None
         for fd, entry in enumerate(self.fds):
             if entry is not None:
                 yield fd, entry.mask()

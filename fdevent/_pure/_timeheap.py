@@ -79,6 +79,7 @@ class TimerHeap:
     @cython.cfunc
     def clear(self) -> None:
         """Empty the heap, marking every event as out of it."""
+        ev: Event
         for ev in self.heap:
             ev._heap_index = -1
         self.heap = []

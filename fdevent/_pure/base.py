@@ -219,7 +219,7 @@ class EventBase:
         from . import event
 
         ev = event.Event(self, fd, events, callback, arg)
-        if ev._events & EV_PERSIST:
+        if ev.events & EV_PERSIST:
             raise ValueError("once() events are one-shot: EV_PERSIST is not allowed")
         ev.attach(timeout)
 
@@ -246,8 +246,12 @@ class EventBase:
         if self._closed:
             return
         self._closed = True
+        ev: Event
+        # Every attached or active event is in the heap, the fd table or a queue (an expired
+        # timer waiting to run is only in a queue).
         for queue in self._queues:
             for ev in queue:
+                ev._attached = False
                 ev._active = False
                 ev._res = 0
                 ev._qcount = 0
@@ -255,6 +259,7 @@ class EventBase:
         for ev in self._timers.heap:
             ev._attached = False
         self._timers.clear()
+        entry: FdEntry
         for entry in self._evmap.entries():
             for ev in entry.events:
                 ev._attached = False
