@@ -1,0 +1,792 @@
+#!/usr/bin/env python3
+"""Run fdevent's benchmark suite: one command, every benchmark, every implementation.
+
+    python benchmarks/run.py                 # the full suite (about 15-20 minutes)
+    python benchmarks/run.py --quick         # small sizes, 1 run: a smoke test (< 1 minute)
+    python benchmarks/run.py --bench chain,timers --impl fdevent,asyncio --runs 5
+    python benchmarks/run.py --list          # what is available on this machine
+
+Benchmarks: chain (libevent's bench.c idea), echo (TCP ping-pong against a C load
+generator), timers (1M one-shot timers, half cancelled), mem (bytes per idle I/O event).
+Implementations: fdevent-compiled, fdevent-pure, asyncio, uvloop, libevent (C), floor
+(C, chain only: the syscalls with no event loop).  "fdevent" selects both cores.
+
+Method: every measurement is a fresh subprocess (a fresh server for echo) with a
+timeout; runs are interleaved (round 1: A B C ..., round 2: B C ... A, ...), each
+figure is the median over the runs, and each ratio is the median of the per-round
+ratios (paired within a round, so slow phases of a noisy machine cancel out).
+Single-process benchmarks and echo servers are pinned to one core (taskset -c 0),
+the echo load generator to the other (taskset -c 1).
+
+Writes a markdown report to stdout and to benchmarks/RESULTS.md, the raw samples to
+benchmarks/results.json, and (if matplotlib is installed) benchmarks/chart.png.
+"""
+
+import argparse
+import atexit
+import datetime
+import json
+import os
+import platform
+import select
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BUILD = os.path.join(HERE, "build")
+PY = sys.executable
+
+C_PROGRAMS = {  # name -> needs libevent
+    "chain_libevent": True,
+    "chain_floor": False,
+    "echo_libevent": True,
+    "echoload": False,
+    "timers_libevent": True,
+}
+CFLAGS = ["-O2", "-Wall", "-Wextra"]
+
+ALL_IMPLS = ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent", "floor"]
+BENCH_IMPLS = {
+    "chain": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent", "floor"],
+    "echo": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent"],
+    "timers": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent"],
+    "mem": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop"],
+}
+ALL_BENCHES = ["chain", "echo", "timers", "mem"]
+
+FULL = {
+    "runs": 3,
+    "chain": {"pipes": [100, 9900], "active": 100, "writes": 100000, "rounds": 5, "timeout": 300},
+    "echo": {"configs": [(1, 64), (50, 64), (500, 64), (50, 16384)], "warmup": 1.0,
+             "duration": 5.0},
+    "timers": {"count": 1000000, "seed": 12345, "timeout": 300},
+    "mem": {"fds": 10000, "per_fd": 10, "timeout": 120},
+}
+QUICK = {
+    "runs": 1,
+    "chain": {"pipes": [100, 9900], "active": 100, "writes": 20000, "rounds": 2, "timeout": 60},
+    "echo": {"configs": [(1, 64), (50, 64), (500, 64), (50, 16384)], "warmup": 0.2,
+             "duration": 0.5},
+    "timers": {"count": 100000, "seed": 12345, "timeout": 60},
+    "mem": {"fds": 10000, "per_fd": 10, "timeout": 60},
+}
+
+
+def log(msg):
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+# ---------------------------------------------------------------- child processes
+
+_children = {}  # pid -> Popen: every process this harness started and has not reaped
+
+
+def _reap_all():
+    for pid, p in list(_children.items()):
+        if p.poll() is None:
+            try:
+                p.kill()  # by PID, only our own children
+            except OSError:
+                pass
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        _children.pop(pid, None)
+
+
+atexit.register(_reap_all)
+
+
+def _on_signal(signum, frame):
+    _reap_all()
+    sys.exit(128 + signum)
+
+
+def spawn(argv, env=None, stdout=subprocess.PIPE):
+    p = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True,
+                         cwd=HERE)
+    _children[p.pid] = p
+    return p
+
+
+def finish(p, timeout):
+    """Wait for p with a timeout; kill it (by PID) if it overruns. Returns (rc, out, err)."""
+    try:
+        out, err = p.communicate(timeout=timeout)
+        rc = p.returncode
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        rc = None
+        err = (err or "") + f"\n[harness] killed after the {timeout:.0f} s timeout"
+    _children.pop(p.pid, None)
+    return rc, out or "", err or ""
+
+
+def run_cmd(argv, env=None, timeout=60):
+    p = spawn(argv, env=env)
+    return finish(p, timeout)
+
+
+def parse_json_line(out):
+    for line in reversed(out.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                return None
+    return None
+
+
+class BenchError(Exception):
+    pass
+
+
+def run_json(argv, env, timeout):
+    rc, out, err = run_cmd(argv, env=env, timeout=timeout)
+    res = parse_json_line(out)
+    if rc != 0 or res is None or "error" in res:
+        tail = " | ".join((err.strip().splitlines() or [""])[-3:])
+        why = res.get("error") if res and "error" in res else f"exit {rc}"
+        raise BenchError(f"{why}: {shlex.join(argv)}: {tail}")
+    return res
+
+
+# ---------------------------------------------------------------- environment
+
+def py_env(impl):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("FDEVENT_PURE", None)
+    if impl == "fdevent-pure":
+        env["FDEVENT_PURE"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def build_c(notes):
+    """Compile the C programs into benchmarks/build/ (when missing or out of date)."""
+    os.makedirs(BUILD, exist_ok=True)
+    built = {}
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        notes.append("no C compiler: libevent, floor and the echo load generator are skipped")
+        return built
+    header = os.path.join(HERE, "bench_util.h")
+    for name, needs_event in C_PROGRAMS.items():
+        src = os.path.join(HERE, name + ".c")
+        exe = os.path.join(BUILD, name)
+        newest = max(os.path.getmtime(src), os.path.getmtime(header))
+        if os.path.exists(exe) and os.path.getmtime(exe) >= newest:
+            built[name] = exe
+            continue
+        argv = [cc, *CFLAGS, "-o", exe, src] + (["-levent"] if needs_event else [])
+        rc, out, err = run_cmd(argv, timeout=120)
+        if rc == 0:
+            built[name] = exe
+            if err.strip():
+                notes.append(f"compiler warnings for {name}.c:\n{err.strip()}")
+        else:
+            notes.append(f"could not build {name}: {err.strip().splitlines()[-1:] or rc}")
+    return built
+
+
+def probe_python(code, env, timeout=30):
+    rc, out, err = run_cmd([PY, "-c", code], env=env, timeout=timeout)
+    return out.strip() if rc == 0 else None
+
+
+def detect(built, notes):
+    """Which implementations this machine can run, and their versions."""
+    avail, versions = {}, {}
+    code = "import fdevent, json; print(json.dumps([fdevent.CORE, fdevent.__version__]))"
+    for impl, want in (("fdevent-compiled", "compiled"), ("fdevent-pure", "pure")):
+        out = probe_python(code, py_env(impl))
+        if out:
+            core, ver = json.loads(out)
+            versions["fdevent"] = ver
+            if core == want:
+                avail[impl] = True
+            else:
+                notes.append(f"{impl}: not available (`import fdevent` loads the {core} core)")
+        else:
+            notes.append(f"{impl}: not available (`import fdevent` failed)")
+    avail["asyncio"] = True
+    versions["asyncio"] = "Python " + platform.python_version()
+    out = probe_python("import uvloop; print(uvloop.__version__)", py_env("uvloop"))
+    if out:
+        avail["uvloop"] = True
+        versions["uvloop"] = out
+    else:
+        notes.append("uvloop: not installed (pip install uvloop)")
+    if all(n in built for n in ("chain_libevent", "echo_libevent", "timers_libevent")):
+        avail["libevent"] = True
+        out = probe_cmd(["pkg-config", "--modversion", "libevent"])
+        versions["libevent"] = out or "unknown"
+    else:
+        notes.append("libevent: not available (install libevent-dev)")
+    if "chain_floor" in built:
+        avail["floor"] = True
+    return avail, versions
+
+
+def probe_cmd(argv, timeout=10):
+    if not shutil.which(argv[0]):
+        return None
+    try:
+        rc, out, err = run_cmd(argv, timeout=timeout)
+    except OSError:
+        return None
+    return out.strip() if rc == 0 else None
+
+
+def machine_info():
+    info = {"uname": probe_cmd(["uname", "-a"]) or " ".join(platform.uname())}
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info["cpu"] = cpu
+    info["cores"] = os.cpu_count()
+    try:
+        with open("/proc/meminfo") as f:
+            info["memory"] = f.readline().split(":", 1)[1].strip()
+    except OSError:
+        info["memory"] = "unknown"
+    info["python"] = sys.version.replace("\n", " ")
+    cc = probe_cmd(["cc", "--version"])
+    info["cc"] = cc.splitlines()[0] if cc else "none"
+    out = probe_python("import matplotlib; print(matplotlib.__version__)", py_env("asyncio"))
+    info["matplotlib"] = out or "not installed"
+    try:
+        info["nofile_limit"] = __import__("resource").getrlimit(
+            __import__("resource").RLIMIT_NOFILE)[1]
+    except Exception:
+        info["nofile_limit"] = "unknown"
+    return info
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+# ---------------------------------------------------------------- benchmarks
+
+class Harness:
+    def __init__(self, args, cfg, built, avail):
+        self.args, self.cfg, self.built, self.avail = args, cfg, built, avail
+        self.pin = args.pin and shutil.which("taskset") and (os.cpu_count() or 1) >= 2
+
+    def pinned(self, cpu, argv):
+        return ["taskset", "-c", str(cpu)] + argv if self.pin else argv
+
+    def check_core(self, impl, res):
+        if impl.startswith("fdevent-"):
+            want = impl.split("-", 1)[1]
+            if res.get("core") != want:
+                raise BenchError(f"{impl}: the subprocess loaded the {res.get('core')} core")
+        return res
+
+    # chain -----------------------------------------------------------------
+    def chain(self, impl, p):
+        c = self.cfg["chain"]
+        opts = ["--pipes", str(p["pipes"]), "--active", str(c["active"]),
+                "--writes", str(c["writes"]), "--rounds", str(c["rounds"])]
+        if impl.startswith("fdevent-"):
+            argv = [PY, os.path.join(HERE, "chain_fdevent.py")] + opts
+        elif impl in ("asyncio", "uvloop"):
+            argv = [PY, os.path.join(HERE, "chain_asyncio.py")] + opts
+            if impl == "uvloop":
+                argv.append("--uvloop")
+        elif impl == "libevent":
+            argv = [self.built["chain_libevent"]] + opts
+        else:
+            argv = [self.built["chain_floor"]] + opts
+        res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])
+        return self.check_core(impl, res)
+
+    # echo ------------------------------------------------------------------
+    def echo(self, impl, p):
+        c = self.cfg["echo"]
+        if "echoload" not in self.built:
+            raise BenchError("echoload was not built")
+        bound = c["warmup"] + c["duration"] + 60
+        if impl.startswith("fdevent-"):
+            argv = [PY, os.path.join(HERE, "echo_fdevent.py")]
+        elif impl in ("asyncio", "uvloop"):
+            argv = [PY, os.path.join(HERE, "echo_asyncio.py")]
+            if impl == "uvloop":
+                argv.append("--uvloop")
+        else:
+            argv = [self.built["echo_libevent"]]
+        argv += ["--port", "0", "--max-seconds", str(bound)]
+        server = spawn(self.pinned(self.args.server_cpu, argv), env=py_env(impl))
+        try:
+            port = self._wait_ready(server, 20.0)
+            load = [self.built["echoload"], "--port", str(port), "--conns", str(p["conns"]),
+                    "--size", str(p["size"]), "--warmup", str(c["warmup"]),
+                    "--duration", str(c["duration"]), "--server-pid", str(server.pid),
+                    "--stall", "5"]
+            res = run_json(self.pinned(self.args.load_cpu, load), None,
+                           c["warmup"] + c["duration"] + 30)
+        finally:
+            if server.poll() is None:
+                server.terminate()  # by PID
+            rc, _, err = finish(server, 10)
+        if "server_user_s" not in res:
+            raise BenchError(f"{impl}: could not read the server's CPU times")
+        n = max(res["requests"], 1)
+        res["impl"] = impl
+        res["cpu_user_us_per_req"] = res["server_user_s"] * 1e6 / n
+        res["cpu_sys_us_per_req"] = res["server_sys_s"] * 1e6 / n
+        res["cpu_us_per_req"] = (res["server_user_s"] + res["server_sys_s"]) * 1e6 / n
+        res["server_cpu_util"] = (res["server_user_s"] + res["server_sys_s"]) / res["seconds"]
+        res["client_cpu_util"] = (res["client_user_s"] + res["client_sys_s"]) / res["seconds"]
+        res["server_minflt_per_req"] = res.get("server_minflt", 0) / n
+        if "machine_busy_s" in res:  # everything else running on the machine meanwhile
+            other = res["machine_busy_s"] - res["server_user_s"] - res["server_sys_s"] \
+                - res["client_user_s"] - res["client_sys_s"]
+            res["other_cpu_util"] = max(0.0, other) / res["seconds"]
+        return res
+
+    def _wait_ready(self, server, timeout):
+        deadline = time.monotonic() + timeout
+        buf = ""
+        fd = server.stdout.fileno()
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not r:
+                break
+            chunk = os.read(fd, 4096).decode()
+            if not chunk:
+                break
+            buf += chunk
+            for line in buf.splitlines():
+                if line.startswith("READY "):
+                    return int(line.split()[1])
+        err = ""
+        if server.poll() is not None:
+            err = server.stderr.read()[-500:]
+        raise BenchError(f"echo server did not become ready: {buf!r} {err}")
+
+    # timers ----------------------------------------------------------------
+    def timers(self, impl, p):
+        c = self.cfg["timers"]
+        opts = ["--count", str(c["count"]), "--seed", str(c["seed"])]
+        if impl.startswith("fdevent-"):
+            argv = [PY, os.path.join(HERE, "timers_fdevent.py")] + opts
+        elif impl in ("asyncio", "uvloop"):
+            argv = [PY, os.path.join(HERE, "timers_asyncio.py")] + opts
+            if impl == "uvloop":
+                argv.append("--uvloop")
+        else:
+            argv = [self.built["timers_libevent"]] + opts
+        res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])
+        return self.check_core(impl, res)
+
+    # mem -------------------------------------------------------------------
+    def mem(self, impl, p):
+        c = self.cfg["mem"]
+        opts = ["--fds", str(c["fds"])]
+        if impl.startswith("fdevent-"):
+            argv = [PY, os.path.join(HERE, "mem_fdevent.py")] + opts + [
+                "--per-fd", str(p["per_fd"])]
+        else:
+            argv = [PY, os.path.join(HERE, "mem_asyncio.py")] + opts
+            if impl == "uvloop":
+                argv.append("--uvloop")
+        if p["method"] == "tracemalloc":
+            argv.append("--tracemalloc")
+        res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])
+        return self.check_core(impl, res)
+
+
+def size_label(n):
+    return f"{n // 1024} KiB" if n >= 1024 and n % 1024 == 0 else f"{n} B"
+
+
+def make_points(bench, cfg, impls):
+    """The measurement points of a benchmark: (label, params, impls at that point)."""
+    if bench == "chain":
+        return [(f"N={n:,}", {"pipes": n}, impls) for n in cfg["chain"]["pipes"]]
+    if bench == "echo":
+        return [(f"C={c}, {size_label(s)}", {"conns": c, "size": s}, impls)
+                for c, s in cfg["echo"]["configs"]]
+    if bench == "timers":
+        return [(f"{cfg['timers']['count']:,} timers", {}, impls)]
+    if bench == "mem":
+        fds, k = cfg["mem"]["fds"], cfg["mem"]["per_fd"]
+        fdev = [i for i in impls if i.startswith("fdevent-")]
+        pts = []
+        if k > 1 and fdev:
+            pts.append((f"RSS, {fds:,} fds x {k} events = {fds * k:,}",
+                        {"method": "rss", "per_fd": k}, fdev))
+        pts.append((f"RSS, {fds:,} fds x 1 event", {"method": "rss", "per_fd": 1}, impls))
+        tm = [i for i in impls if i != "uvloop"]
+        if k > 1 and fdev:
+            pts.append((f"tracemalloc, {fds:,} fds x {k} events = {fds * k:,}",
+                        {"method": "tracemalloc", "per_fd": k}, fdev))
+        pts.append((f"tracemalloc, {fds:,} fds x 1 event",
+                    {"method": "tracemalloc", "per_fd": 1}, tm))
+        return pts
+    raise ValueError(bench)
+
+
+def summarize_metric(samples, key):
+    vals = [s[key] for s in samples if s is not None and s.get(key) is not None]
+    if not vals:
+        return None
+    return {"median": statistics.median(vals), "min": min(vals), "max": max(vals), "n": len(vals)}
+
+
+def paired_ratio(rounds_a, rounds_ref, key):
+    """Median over rounds of a[key] / ref[key] (rounds where both succeeded)."""
+    ratios = []
+    for a, b in zip(rounds_a, rounds_ref):
+        if a is not None and b is not None and b.get(key):
+            ratios.append(a[key] / b[key])
+    return statistics.median(ratios) if ratios else None
+
+
+# ---------------------------------------------------------------- report
+
+def fmt(v, nd=0):
+    if v is None:
+        return "—"
+    if isinstance(v, float) and nd == 0 and abs(v) < 10:
+        return f"{v:.2f}"
+    return f"{v:,.{nd}f}"
+
+
+def pct(v):
+    return "—" if v is None else f"{v * 100:.0f}%"
+
+
+def fmt_ratio(v):
+    return "—" if v is None else f"{v:.2f}x"
+
+
+def md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def report(results, meta):
+    ref = meta["reference"]
+    lines = ["# fdevent benchmark results", ""]
+    if meta["quick"]:
+        lines += ["> **Quick run** (`--quick`): small sizes and %d run(s): a smoke test; "
+                  "these numbers are unreliable." % meta["runs"], ""]
+    m = meta["machine"]
+    lines += [
+        f"- Command: `{meta['command']}`",
+        f"- Date: {meta['date']} (took {meta['elapsed_s']:.0f} s)",
+        f"- Machine: `{m['uname']}`",
+        f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory']}; "
+        f"open-file limit {m['nofile_limit']}",
+        f"- Load average before / after: {meta['loadavg_before']} / {meta['loadavg_after']}",
+        f"- Python: {m['python']}",
+        "- Libraries: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+        + f"; C compiler: {m['cc']} ({' '.join(CFLAGS)}); matplotlib {m['matplotlib']}",
+        f"- Implementations run: {', '.join(meta['impls'])}",
+        f"- Method: {meta['runs']} run(s) per measurement, interleaved across implementations "
+        "(the order rotates each round), each a fresh process; figures are medians over the "
+        "runs, ratios are medians of the per-round ratios against the reference "
+        f"**{ref or 'n/a'}**. Pinning: {meta['pinning']}.",
+        "",
+    ]
+    if meta["notes"]:
+        lines += ["Notes:", ""] + [f"- {n}" for n in meta["notes"]] + [""]
+
+    def rows_for(bench):
+        return results.get(bench, [])
+
+    if "chain" in results:
+        c = meta["config"]["chain"]
+        lines += ["## 1. Chain (libevent bench.c style)", "",
+                  f"{c['active']} active writers, {c['writes']:,} writes per round "
+                  f"({c['active'] + c['writes']:,} read callbacks), {c['rounds']} timed rounds "
+                  "per process (median). ns/event = wall time / read callbacks. "
+                  "'above floor' = ns/event minus the syscall floor (the loop's own cost).", ""]
+        rows = []
+        for pt in rows_for("chain"):
+            floor = pt["impls"].get("floor", {}).get("summary", {}).get("ns_per_event")
+            for impl, d in pt["impls"].items():
+                s = d["summary"].get("ns_per_event")
+                above = s["median"] - floor["median"] if s and floor and impl != "floor" else None
+                rows.append([pt["label"], impl, fmt(s and s["median"]),
+                             f"{fmt(s['min'])}–{fmt(s['max'])}" if s else "—",
+                             fmt(above), fmt_ratio(d["ratio"].get("ns_per_event")),
+                             d["errors"] or ""])
+        lines += [md_table(["point", "impl", "ns/event", "range", "above floor",
+                            f"time / {ref}", "errors"], rows), ""]
+
+    if "echo" in results:
+        c = meta["config"]["echo"]
+        lines += ["## 2. Echo over loopback TCP (ping-pong)", "",
+                  f"C connections, one request in flight each, every echoed byte verified; "
+                  f"{c['warmup']} s warm-up, then a {c['duration']} s measured window. Server "
+                  "CPU from /proc/PID/stat (utime, stime; 1/CLK_TCK resolution) at the window's "
+                  "ends, divided by the requests in it. 'srv CPU' / 'load CPU' = share of one "
+                  "core used by the server / load generator (near 100% = saturated); 'other "
+                  "CPU' = CPU everything else on the machine used meanwhile, in % of one core (from "
+                  "/proc/stat; high = a noisy run); 'faults/req' = the server's minor page "
+                  "faults per request.", ""]
+        rows = []
+        for pt in rows_for("echo"):
+            for impl, d in pt["impls"].items():
+                sm = d["summary"]
+                g = lambda k: sm.get(k) and sm[k]["median"]  # noqa: E731
+                rows.append([pt["label"], impl, fmt(g("rps")), fmt(g("p50_us"), 0),
+                             fmt(g("p99_us"), 0), fmt(g("cpu_user_us_per_req"), 2),
+                             fmt(g("cpu_sys_us_per_req"), 2), fmt(g("cpu_us_per_req"), 2),
+                             fmt_ratio(d["ratio"].get("cpu_us_per_req")),
+                             pct(g("server_cpu_util")),
+                             pct(g("client_cpu_util")), pct(g("other_cpu_util")),
+                             fmt(g("server_minflt_per_req"), 2), d["errors"] or ""])
+        lines += [md_table(["config", "impl", "req/s", "p50 µs", "p99 µs", "user µs/req",
+                            "sys µs/req", "CPU µs/req", f"CPU / {ref}", "srv CPU",
+                            "load CPU", "other CPU", "faults/req", "errors"], rows), ""]
+
+    if "timers" in results:
+        c = meta["config"]["timers"]
+        lines += ["## 3. Timers", "",
+                  f"{c['count']:,} one-shot timers, delays from a fixed-seed LCG (seed "
+                  f"{c['seed']}) under 1 s, every second one cancelled, run until the rest "
+                  "fire. CPU = user+sys (getrusage) over schedule + cancel + run. Peak RSS = "
+                  "ru_maxrss of the whole process; 'growth' = peak minus the RSS before "
+                  "scheduling (the interpreter and the delay list are in the baseline).", ""]
+        rows = []
+        for pt in rows_for("timers"):
+            for impl, d in pt["impls"].items():
+                sm = d["summary"]
+                g = lambda k: sm.get(k) and sm[k]["median"]  # noqa: E731
+                rows.append([pt["label"], impl, fmt(g("cpu_s"), 3), fmt(g("user_s"), 3),
+                             fmt(g("sys_s"), 3),
+                             f"{fmt(g('schedule_cpu_s'), 2)} / {fmt(g('cancel_cpu_s'), 2)} / "
+                             f"{fmt(g('run_cpu_s'), 2)}",
+                             fmt(g("peak_rss_kib") and g("peak_rss_kib") / 1024, 1),
+                             fmt(g("rss_growth_kib") and g("rss_growth_kib") / 1024, 1),
+                             fmt_ratio(d["ratio"].get("cpu_s")), d["errors"] or ""])
+        lines += [md_table(["point", "impl", "CPU s", "user s", "sys s",
+                            "schedule / cancel / run s", "peak RSS MiB", "growth MiB",
+                            f"CPU / {ref}", "errors"], rows), ""]
+
+    if "mem" in results:
+        c = meta["config"]["mem"]
+        lines += ["## 4. Memory per idle I/O event", "",
+                  f"Persistent read events on eventfds that are never written (one fd each, so "
+                  f"{c['fds']:,} fit under the 20,000 open-file limit; socketpairs would need two "
+                  "fds each). fdevent allows several events per fd, so it is also measured at "
+                  f"{c['per_fd']} events per fd ({c['fds'] * c['per_fd']:,} events); asyncio and "
+                  "uvloop allow one reader per fd, so they are measured at "
+                  f"{c['fds']:,}. RSS = delta of /proc/self/statm around attaching (kernel "
+                  "memory for epoll registrations is not in it); tracemalloc = Python-heap "
+                  "delta (a separate process). uvloop's tracemalloc figure is omitted (libuv "
+                  "memory may not go through Python's allocators).", ""]
+        rows = []
+        for pt in rows_for("mem"):
+            for impl, d in pt["impls"].items():
+                s = d["summary"].get("bytes_per_event")
+                rows.append([pt["label"], impl, fmt(s and s["median"], 0),
+                             fmt_ratio(d["ratio"].get("bytes_per_event")), d["errors"] or ""])
+        lines += [md_table(["point", "impl", "bytes/event", f"/ {ref}", "errors"], rows), ""]
+
+    if meta.get("chart"):
+        lines += [f"Chart: `{meta['chart']}`", ""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- main
+
+METRICS = {
+    "chain": ["ns_per_event"],
+    "echo": ["rps", "p50_us", "p99_us", "cpu_user_us_per_req", "cpu_sys_us_per_req",
+             "cpu_us_per_req", "server_cpu_util", "client_cpu_util", "other_cpu_util",
+             "server_minflt_per_req"],
+    "timers": ["cpu_s", "user_s", "sys_s", "schedule_cpu_s", "cancel_cpu_s", "run_cpu_s",
+               "peak_rss_kib", "rss_growth_kib", "wall_s"],
+    "mem": ["bytes_per_event"],
+}
+RATIO_KEYS = {"chain": ["ns_per_event"], "echo": ["cpu_us_per_req", "rps"],
+              "timers": ["cpu_s"], "mem": ["bytes_per_event"]}
+
+
+def parse_list(s, allowed, what):
+    out = []
+    for x in s.split(","):
+        x = x.strip()
+        if not x:
+            continue
+        if x == "fdevent" and what == "implementation":
+            out += ["fdevent-compiled", "fdevent-pure"]
+        elif x in allowed:
+            out.append(x)
+        else:
+            raise SystemExit(f"unknown {what} {x!r}; choose from {', '.join(allowed)}")
+    return list(dict.fromkeys(out))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes, 1 run (unless --runs): a smoke test, under a minute")
+    ap.add_argument("--bench", default=",".join(ALL_BENCHES),
+                    help="comma-separated: chain,echo,timers,mem (default: all)")
+    ap.add_argument("--impl", default="all",
+                    help="comma-separated: fdevent (= both cores), fdevent-compiled, "
+                         "fdevent-pure, asyncio, uvloop, libevent, floor (default: all "
+                         "available)")
+    ap.add_argument("--runs", type=int, help="runs per measurement (default 3, quick 1)")
+    ap.add_argument("--echo-duration", type=float, help="measured seconds per echo run")
+    ap.add_argument("--timer-count", type=int, help="timers per timer run")
+    ap.add_argument("--no-pin", dest="pin", action="store_false", help="do not use taskset")
+    ap.add_argument("--server-cpu", type=int, default=0,
+                    help="core for servers and single-process benchmarks (default 0)")
+    ap.add_argument("--load-cpu", type=int, default=1,
+                    help="core for the echo load generator (default 1)")
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"), help="markdown report")
+    ap.add_argument("--json", default=os.path.join(HERE, "results.json"),
+                    help="raw results; the chart goes next to it (benchmarks/chart.png for "
+                         "the default)")
+    ap.add_argument("--no-chart", dest="chart", action="store_false")
+    ap.add_argument("--list", action="store_true", help="show what is available and exit")
+    args = ap.parse_args()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    t_start = time.monotonic()
+    cfg = json.loads(json.dumps(QUICK if args.quick else FULL))  # deep copy
+    if args.runs is not None:
+        if args.runs < 1:
+            raise SystemExit("--runs must be >= 1")
+        cfg["runs"] = args.runs
+    if args.echo_duration:
+        cfg["echo"]["duration"] = args.echo_duration
+    if args.timer_count:
+        cfg["timers"]["count"] = args.timer_count
+    benches = parse_list(args.bench, ALL_BENCHES, "benchmark")
+    wanted = ALL_IMPLS if args.impl == "all" else parse_list(args.impl, ALL_IMPLS,
+                                                             "implementation")
+
+    notes = []
+    built = build_c(notes)
+    avail, versions = detect(built, notes)
+    if args.list:
+        for impl in ALL_IMPLS:
+            print(f"{impl:18s} {'available' if avail.get(impl) else 'NOT available'}")
+        for n in notes:
+            print("note:", n)
+        return 0
+    impls = [i for i in wanted if avail.get(i)]
+    for i in wanted:
+        if not avail.get(i) and args.impl != "all":
+            notes.append(f"{i} was asked for but is not available")
+    ref = next((i for i in ("fdevent-compiled", "fdevent-pure") if i in impls), None)
+
+    h = Harness(args, cfg, built, avail)
+    pinning = (f"servers and single-process benchmarks on CPU {args.server_cpu}, echo load "
+               f"generator on CPU {args.load_cpu} (taskset)") if h.pin else "none"
+    meta = {
+        "command": "python " + shlex.join(["benchmarks/run.py"] + sys.argv[1:]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "quick": args.quick, "runs": cfg["runs"], "config": cfg, "machine": machine_info(),
+        "versions": versions, "impls": impls, "reference": ref, "notes": notes,
+        "pinning": pinning, "loadavg_before": loadavg(),
+    }
+
+    results = {}
+    failures = 0
+    for bench in benches:
+        bimpls = [i for i in BENCH_IMPLS[bench] if i in impls]
+        if not bimpls:
+            continue
+        if bench == "echo" and "echoload" not in built:
+            notes.append("echo skipped: echoload did not build")
+            continue
+        points = make_points(bench, cfg, bimpls)
+        # samples[point][impl] = list over rounds (None for a failed run)
+        store = [{i: [] for i in pimpls} for _, _, pimpls in points]
+        errors = [{i: [] for i in pimpls} for _, _, pimpls in points]
+        fn = getattr(h, bench)
+        for r in range(cfg["runs"]):
+            for k, (label, params, pimpls) in enumerate(points):
+                order = pimpls[r % len(pimpls):] + pimpls[:r % len(pimpls)]
+                for impl in order:
+                    t0 = time.monotonic()
+                    try:
+                        res = fn(impl, params)
+                        if bench == "timers":
+                            res["rss_growth_kib"] = res["peak_rss_kib"] - res["baseline_rss_kib"]
+                        store[k][impl].append(res)
+                        key = METRICS[bench][0]
+                        log(f"[{bench} {label} run {r + 1}/{cfg['runs']}] {impl:17s} "
+                            f"{key}={res.get(key):.6g}  ({time.monotonic() - t0:.1f} s)")
+                    except (BenchError, OSError, KeyError, ValueError) as e:
+                        failures += 1
+                        store[k][impl].append(None)
+                        errors[k][impl].append(str(e))
+                        log(f"[{bench} {label} run {r + 1}] {impl}: FAILED: {e}")
+        out = []
+        for k, (label, params, pimpls) in enumerate(points):
+            pt = {"label": label, "params": params, "impls": {}}
+            for impl in pimpls:
+                samples = store[k][impl]
+                summ = {m: summarize_metric(samples, m) for m in METRICS[bench]}
+                ratio = {}
+                if ref and ref in store[k]:
+                    for m in RATIO_KEYS[bench]:
+                        ratio[m] = paired_ratio(samples, store[k][ref], m)
+                pt["impls"][impl] = {
+                    "summary": summ, "ratio": ratio, "samples": samples,
+                    "errors": "; ".join(sorted(set(errors[k][impl])))[:300],
+                }
+            out.append(pt)
+        results[bench] = out
+
+    meta["loadavg_after"] = loadavg()
+    meta["elapsed_s"] = time.monotonic() - t_start
+    with open(args.json, "w") as f:
+        json.dump({"meta": meta, "results": results}, f, indent=1)
+    if args.chart and any(b in results for b in ("chain", "echo", "timers")):
+        default_json = os.path.join(HERE, "results.json")
+        chart_png = (os.path.join(HERE, "chart.png")
+                     if os.path.abspath(args.json) == default_json
+                     else os.path.splitext(args.json)[0] + ".png")
+        rc, out, err = run_cmd([PY, os.path.join(HERE, "chart.py"), args.json, chart_png],
+                               env=py_env("asyncio"), timeout=120)
+        if rc == 0:
+            meta["chart"] = os.path.relpath(chart_png, ROOT)
+        else:
+            notes.append("chart not made: " + (err.strip().splitlines() or ["?"])[-1])
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "results": results}, f, indent=1)
+    text = report(results, meta)
+    with open(args.out, "w") as f:
+        f.write(text + "\n")
+    sys.stdout.write(text + "\n")
+    log(f"wrote {args.out}, {args.json} in {meta['elapsed_s']:.0f} s; {failures} failed run(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
