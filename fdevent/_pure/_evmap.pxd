@@ -4,7 +4,7 @@ from .event cimport Event
 cdef int EV_ET, EV_IO, EV_READ, EV_WRITE
 
 cdef class FdEntry:
-    cdef public list events
+    cdef public tuple events
     cdef int nread
     cdef int nwrite
     cdef int et

@@ -11,7 +11,8 @@ One iteration of the loop, as libevent's ``event_base_loop`` and asyncio's ``_ru
    the snapshot and runs in the next iteration, so a busy callback cannot starve I/O.
 
 Active queues hold events, not handles. An event is in a queue once per activation; detaching
-it clears its ``_active`` flag instead of searching the queue, and ``_qcount`` (how many copies
+it clears its ``_res`` (the mask of what happened; non-zero means active) instead of searching
+the queue, and ``_qcount`` (how many copies
 of it the queues hold) tells a stale copy from the live one: only the last copy runs.
 """
 
@@ -252,7 +253,6 @@ class EventBase:
         for queue in self._queues:
             for ev in queue:
                 ev._attached = False
-                ev._active = False
                 ev._res = 0
                 ev._qcount = 0
             queue.clear()
@@ -333,8 +333,7 @@ class EventBase:
     @cython.cfunc
     def _forget(self, ev: Event) -> None:
         # Detach an event whose fd entry is already gone (stale): no poller call.
-        if ev._active:
-            ev._active = False
+        if ev._res:
             ev._res = 0
             self._nactive -= 1
         if ev._attached:
@@ -345,8 +344,7 @@ class EventBase:
 
     @cython.cfunc
     def _detach(self, ev: Event) -> None:
-        if ev._active:
-            ev._active = False
+        if ev._res:
             ev._res = 0
             self._nactive -= 1
         if not ev._attached:
@@ -363,10 +361,9 @@ class EventBase:
 
     @cython.cfunc
     def _activate(self, ev: Event, res: cython.int) -> None:
-        if ev._active:
+        if ev._res:
             ev._res |= res
             return
-        ev._active = True
         ev._res = res
         ev._qcount += 1
         self._nactive += 1
@@ -507,14 +504,13 @@ class EventBase:
     @cython.cfunc
     def _run_one(self, ev: Event) -> None:
         ev._qcount -= 1
-        if ev._qcount != 0 or not ev._active:
+        if ev._qcount != 0 or not ev._res:
             return  # a stale copy, or cancelled by detach()
         res: cython.int = ev._res
-        ev._active = False
         ev._res = 0
         self._nactive -= 1
         if ev._events & EV_PERSIST:
-            if ev._attached and ev._timeout is not None:
+            if ev._attached and ev._interval >= 0.0:
                 self._rearm(ev, res)
         elif ev._attached:
             self._detach(ev)

@@ -3,21 +3,22 @@ from .base cimport EventBase
 cdef int EV_ALL, EV_IO, EV_PERSIST, EV_RESULTS, EV_SIGNAL, EV_TIMEOUT, _FD_MAX
 
 cdef class Event:
+    # Laid out to fit 80 bytes (96 with the GC header: one pymalloc size class): pointers,
+    # then doubles, then ints, then bytes. ``_res`` is the mask of what happened; non-zero
+    # means active. ``_interval`` < 0 means no timeout.
     cdef EventBase _base
-    cdef int _fd
-    cdef int _events
     cdef object _callback
     cdef object _arg
-    cdef int _priority
-    cdef object _timeout
     cdef double _deadline
     cdef double _interval
     cdef unsigned long long _seq
-    cdef Py_ssize_t _heap_index
-    cdef bint _attached
-    cdef bint _active
-    cdef int _res
+    cdef int _fd
+    cdef int _heap_index
     cdef int _qcount
+    cdef unsigned char _events
+    cdef unsigned char _priority
+    cdef unsigned char _res
+    cdef unsigned char _attached
 
 
 cdef class Timer(Event):

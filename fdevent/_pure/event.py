@@ -67,13 +67,11 @@ class Event:
     ) -> None:
         self._heap_index = -1
         self._deadline = 0.0
-        self._interval = 0.0
+        self._interval = -1.0
         self._seq = 0
         self._attached = False
-        self._active = False
         self._res = 0
         self._qcount = 0
-        self._timeout: float | None = None
         self._setup(base, fd, events, callback, arg, priority)
 
     def _setup(
@@ -108,7 +106,7 @@ class Event:
         self._callback = callback
         self._arg = arg
         self._priority = prio
-        self._timeout = None
+        self._interval = -1.0
 
     @cython.annotation_typing(False)
     def assign(
@@ -128,7 +126,7 @@ class Event:
         Raises:
             RuntimeError: the event is attached or active.
         """
-        if self._attached or self._active:
+        if self._attached or self._res:
             raise RuntimeError(f"cannot assign {self!r}: detach it first")
         self._setup(base, fd, events, callback, arg, priority)
 
@@ -158,13 +156,12 @@ class Event:
                     f"{self!r} waits for nothing: give it EV_READ/EV_WRITE or a timeout"
                 )
             base._attach(self, False, 0.0)
-            self._timeout = None
+            self._interval = -1.0
             return
         t = timeout_seconds(timeout)
         if t == 0.0 and self._events & EV_PERSIST:
             raise ValueError("a persistent event's timeout is an interval and must be > 0")
         base._attach(self, True, t)
-        self._timeout = t
 
     def detach(self) -> None:
         """Make the event non-pending and cancel a pending activation.
@@ -172,7 +169,7 @@ class Event:
         Does nothing on a detached event, and never raises for an fd that was closed
         behind the base's back.
         """
-        if self._attached or self._active:
+        if self._attached or self._res:
             self._base._detach(self)
 
     @cython.annotation_typing(False)
@@ -225,7 +222,7 @@ class Event:
     @property
     def timeout(self) -> float | None:
         """The timeout given to the last ``attach()``, in seconds, or None."""
-        return self._timeout
+        return self._interval if self._interval >= 0.0 else None
 
     @property
     def attached(self) -> bool:
@@ -249,7 +246,7 @@ class Event:
         self._priority = self._base._priority_of(value)
 
     def __repr__(self) -> str:
-        state = "active" if self._active else "attached" if self._attached else "detached"
+        state = "active" if self._res else "attached" if self._attached else "detached"
         return (
             f"<{type(self).__name__} fd={self._fd} events={flags_repr(self._events)} "
             f"priority={self._priority} {state}>"
