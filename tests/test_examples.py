@@ -26,6 +26,7 @@ import pytest
 
 import fdevent
 import fdevent.__main__ as demo
+import fdevent._echo as echo
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Seconds any subprocess may take before the test fails: generous, as CI machines are slow;
@@ -189,9 +190,9 @@ def test_echo_server_stops_reading_from_a_client_that_does_not_read() -> None:
         [conn] = server._open
         pusher.detach()
         sock.close()
-    assert sent > 2 * demo._HIGH_WATER, "the client could not even fill the server's buffer"
+    assert sent > 2 * echo._HIGH_WATER, "the client could not even fill the server's buffer"
     assert not conn.reader.attached
-    assert demo._HIGH_WATER < len(conn.pending) <= demo._HIGH_WATER + demo._CHUNK
+    assert echo._HIGH_WATER < len(conn.pending) <= echo._HIGH_WATER + echo._CHUNK
 
 
 # --- examples/timers.py --------------------------------------------------------------------
