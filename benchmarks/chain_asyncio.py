@@ -29,6 +29,7 @@ def main():
 
     if a.uvloop:
         import uvloop
+
         loop = uvloop.new_event_loop()
         impl, version = "uvloop", uvloop.__version__
     else:
@@ -79,13 +80,20 @@ def main():
     for s0, s1 in pairs:
         s0.close()
         s1.close()
-    bc.emit({
-        "bench": "chain", "impl": impl, "pipes": npipes, "active": a.active,
-        "writes": a.writes, "events_per_round": a.active + a.writes, "rounds": a.rounds,
-        "ns_per_event": round(bc.median(samples), 1),
-        "samples_ns_per_event": [round(s, 1) for s in samples],
-        "version": version,
-    })
+    bc.emit(
+        {
+            "bench": "chain",
+            "impl": impl,
+            "pipes": npipes,
+            "active": a.active,
+            "writes": a.writes,
+            "events_per_round": a.active + a.writes,
+            "rounds": a.rounds,
+            "ns_per_event": round(bc.median(samples), 1),
+            "samples_ns_per_event": [round(s, 1) for s in samples],
+            "version": version,
+        }
+    )
 
 
 if __name__ == "__main__":

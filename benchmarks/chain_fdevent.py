@@ -69,17 +69,25 @@ def main():
         base.dispatch()
         t1 = time.perf_counter_ns()
         if state[0] != state[2]:
-            sys.exit(f"chain: dispatch() returned after {state[0]} of {state[2]} reads "
-                     f"(got_break={getattr(base, 'got_break', '?')})")
+            sys.exit(
+                f"chain: dispatch() returned after {state[0]} of {state[2]} reads "
+                f"(got_break={getattr(base, 'got_break', '?')})"
+            )
         if r >= 0:
             samples.append((t1 - t0) / state[2])
 
     result = {
-        "bench": "chain", "impl": bc.impl_name_fdevent(info), "pipes": npipes,
-        "active": a.active, "writes": a.writes, "events_per_round": a.active + a.writes,
-        "rounds": a.rounds, "ns_per_event": round(bc.median(samples), 1),
+        "bench": "chain",
+        "impl": bc.impl_name_fdevent(info),
+        "pipes": npipes,
+        "active": a.active,
+        "writes": a.writes,
+        "events_per_round": a.active + a.writes,
+        "rounds": a.rounds,
+        "ns_per_event": round(bc.median(samples), 1),
         "samples_ns_per_event": [round(s, 1) for s in samples],
-        "backend": getattr(base, "backend", "?"), **info,
+        "backend": getattr(base, "backend", "?"),
+        **info,
     }
     for ev in events:
         ev.detach()

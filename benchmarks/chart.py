@@ -15,8 +15,12 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 COLORS = {
-    "fdevent-compiled": "#1b7837", "fdevent-pure": "#7fbf7b", "asyncio": "#4575b4",
-    "uvloop": "#91bfdb", "libevent": "#d73027", "floor": "#999999",
+    "fdevent-compiled": "#1b7837",
+    "fdevent-pure": "#7fbf7b",
+    "asyncio": "#4575b4",
+    "uvloop": "#91bfdb",
+    "libevent": "#d73027",
+    "floor": "#999999",
 }
 ORDER = list(COLORS)
 
@@ -38,8 +42,17 @@ def panel(ax, points, metric, title, ylabel):
             lo.append(s["median"] - s["min"])
             hi.append(s["max"] - s["median"])
         if xs:
-            ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, label=impl,
-                   color=COLORS.get(impl, "#444444"), edgecolor="black", linewidth=0.4)
+            ax.bar(
+                xs,
+                ys,
+                width,
+                yerr=[lo, hi],
+                capsize=2,
+                label=impl,
+                color=COLORS.get(impl, "#444444"),
+                edgecolor="black",
+                linewidth=0.4,
+            )
     ax.set_xticks(range(len(points)))
     ax.set_xticklabels([pt["label"] for pt in points], fontsize=8)
     ax.set_title(title, fontsize=10)
@@ -52,6 +65,7 @@ def main():
     src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results.json")
     dst = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "chart.png")
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -60,18 +74,20 @@ def main():
     res, meta = data["results"], data["meta"]
     specs = [
         ("chain", "ns_per_event", "Chain: ns per event (lower is better)", "ns / event"),
-        ("echo", "cpu_us_per_req", "Echo: server CPU per request (lower is better)",
-         "µs CPU / request"),
-        ("timers", "cpu_s", "Timers: CPU for schedule+cancel+run (lower is better)",
-         "CPU seconds"),
-        ("mem", "bytes_per_event", "Memory per idle I/O event (lower is better)",
-         "bytes / event"),
+        (
+            "echo",
+            "cpu_us_per_req",
+            "Echo: server CPU per request (lower is better)",
+            "µs CPU / request",
+        ),
+        ("timers", "cpu_s", "Timers: CPU for schedule+cancel+run (lower is better)", "CPU seconds"),
+        ("mem", "bytes_per_event", "Memory per idle I/O event (lower is better)", "bytes / event"),
     ]
     specs = [s for s in specs if res.get(s[0])]
     if not specs:
         raise SystemExit("no results to chart")
     fig, axes = plt.subplots(len(specs), 1, figsize=(10, 3.4 * len(specs)), squeeze=False)
-    for ax, (bench, metric, title, ylabel) in zip(axes[:, 0], specs):
+    for ax, (bench, metric, title, ylabel) in zip(axes[:, 0], specs, strict=True):
         points = res[bench]
         if bench == "mem":
             points = [pt for pt in points if pt["params"].get("method") == "rss"]

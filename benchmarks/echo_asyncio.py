@@ -38,12 +38,14 @@ def main():
     bc.raise_nofile()
     if a.uvloop:
         import uvloop
+
         loop = uvloop.new_event_loop()
     else:
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(
-        loop.create_server(Echo, "127.0.0.1", a.port, backlog=1024, reuse_address=True))
+        loop.create_server(Echo, "127.0.0.1", a.port, backlog=1024, reuse_address=True)
+    )
     port = server.sockets[0].getsockname()[1]
     loop.call_later(a.max_seconds, loop.stop)
     sys.stdout.write(f"READY {port}\n")

@@ -27,14 +27,14 @@ def main():
     a = ap.parse_args()
     bc.raise_nofile()
 
-    fdevent, info = bc.import_fdevent()
+    fdevent, _info = bc.import_fdevent()
     from fdevent import EV_PERSIST, EV_READ, EV_WRITE, Event
 
     base = fdevent.EventBase()
     conns = set()  # keeps connections (and their events) alive; the base may too
 
     class Conn:
-        __slots__ = ("sock", "rev", "wev", "pending")
+        __slots__ = ("pending", "rev", "sock", "wev")
 
         def __init__(self, sock):
             self.sock = sock

@@ -17,6 +17,7 @@ def main():
     mc.start_tracemalloc(a)
     if a.uvloop:
         import uvloop
+
         loop = uvloop.new_event_loop()
         impl, version = "uvloop", uvloop.__version__
     else:
@@ -41,9 +42,8 @@ def main():
     for fd in fds:
         loop.remove_reader(fd)
     loop.close()
-    mc.close_fds(fds + [spare])
-    bc.emit({"bench": "mem", "impl": impl, "fds": a.fds, "per_fd": 1, **res,
-             "version": version})
+    mc.close_fds([*fds, spare])
+    bc.emit({"bench": "mem", "impl": impl, "fds": a.fds, "per_fd": 1, **res, "version": version})
 
 
 if __name__ == "__main__":

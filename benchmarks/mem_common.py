@@ -18,8 +18,11 @@ def parse_args(doc, per_fd=True, uvloop_flag=False):
     ap.add_argument("--fds", type=int, default=10000, help="number of eventfds")
     if per_fd:
         ap.add_argument("--per-fd", type=int, default=10, help="events attached on each fd")
-    ap.add_argument("--tracemalloc", action="store_true",
-                    help="measure with tracemalloc (Python allocations only) instead of RSS")
+    ap.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="measure with tracemalloc (Python allocations only) instead of RSS",
+    )
     if uvloop_flag:
         ap.add_argument("--uvloop", action="store_true")
     a = ap.parse_args()
@@ -43,10 +46,7 @@ def measure(nevents, use_tracemalloc, attach_all):
     """Baseline after a gc; attach_all(); gc; measure again.  Everything that is not the
     events (fds, the list that will hold the events) exists before the baseline."""
     gc.collect()
-    if use_tracemalloc:
-        before = tracemalloc.get_traced_memory()[0]
-    else:
-        before = bc.rss_bytes()
+    before = tracemalloc.get_traced_memory()[0] if use_tracemalloc else bc.rss_bytes()
     attach_all()
     gc.collect()
     if use_tracemalloc:
@@ -56,7 +56,9 @@ def measure(nevents, use_tracemalloc, attach_all):
         after = bc.rss_bytes()
         method = "rss"
     return {
-        "method": method, "events": nevents, "delta_bytes": after - before,
+        "method": method,
+        "events": nevents,
+        "delta_bytes": after - before,
         "bytes_per_event": round((after - before) / nevents, 1),
     }
 

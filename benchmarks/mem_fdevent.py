@@ -46,9 +46,18 @@ def main():
     for ev in events:
         ev.detach()
     base.close()
-    mc.close_fds(fds + [spare])
-    bc.emit({"bench": "mem", "impl": bc.impl_name_fdevent(info), "fds": a.fds,
-             "per_fd": a.per_fd, **res, "backend": getattr(base, "backend", "?"), **info})
+    mc.close_fds([*fds, spare])
+    bc.emit(
+        {
+            "bench": "mem",
+            "impl": bc.impl_name_fdevent(info),
+            "fds": a.fds,
+            "per_fd": a.per_fd,
+            **res,
+            "backend": getattr(base, "backend", "?"),
+            **info,
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ benchmarks/results.json, and (if matplotlib is installed) benchmarks/chart.png.
 
 import argparse
 import atexit
+import contextlib
 import datetime
 import json
 import os
@@ -63,16 +64,22 @@ ALL_BENCHES = ["chain", "echo", "timers", "mem"]
 FULL = {
     "runs": 3,
     "chain": {"pipes": [100, 9900], "active": 100, "writes": 100000, "rounds": 5, "timeout": 300},
-    "echo": {"configs": [(1, 64), (50, 64), (500, 64), (50, 16384)], "warmup": 1.0,
-             "duration": 5.0},
+    "echo": {
+        "configs": [(1, 64), (50, 64), (500, 64), (50, 16384)],
+        "warmup": 1.0,
+        "duration": 5.0,
+    },
     "timers": {"count": 1000000, "seed": 12345, "timeout": 300},
     "mem": {"fds": 10000, "per_fd": 10, "timeout": 120},
 }
 QUICK = {
     "runs": 1,
     "chain": {"pipes": [100, 9900], "active": 100, "writes": 20000, "rounds": 2, "timeout": 60},
-    "echo": {"configs": [(1, 64), (50, 64), (500, 64), (50, 16384)], "warmup": 0.2,
-             "duration": 0.5},
+    "echo": {
+        "configs": [(1, 64), (50, 64), (500, 64), (50, 16384)],
+        "warmup": 0.2,
+        "duration": 0.5,
+    },
     "timers": {"count": 100000, "seed": 12345, "timeout": 60},
     "mem": {"fds": 10000, "per_fd": 10, "timeout": 60},
 }
@@ -91,14 +98,10 @@ _children = {}  # pid -> Popen: every process this harness started and has not r
 def _reap_all():
     for pid, p in list(_children.items()):
         if p.poll() is None:
-            try:
+            with contextlib.suppress(OSError):
                 p.kill()  # by PID, only our own children
-            except OSError:
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
         _children.pop(pid, None)
 
 
@@ -111,8 +114,7 @@ def _on_signal(signum, frame):
 
 
 def spawn(argv, env=None, stdout=subprocess.PIPE):
-    p = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True,
-                         cwd=HERE)
+    p = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True, cwd=HERE)
     _children[p.pid] = p
     return p
 
@@ -163,6 +165,7 @@ def run_json(argv, env, timeout):
 
 # ---------------------------------------------------------------- environment
 
+
 def py_env(impl):
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -190,7 +193,7 @@ def build_c(notes):
             built[name] = exe
             continue
         argv = [cc, *CFLAGS, "-o", exe, src] + (["-levent"] if needs_event else [])
-        rc, out, err = run_cmd(argv, timeout=120)
+        rc, _, err = run_cmd(argv, timeout=120)
         if rc == 0:
             built[name] = exe
             if err.strip():
@@ -201,7 +204,7 @@ def build_c(notes):
 
 
 def probe_python(code, env, timeout=30):
-    rc, out, err = run_cmd([PY, "-c", code], env=env, timeout=timeout)
+    rc, out, _ = run_cmd([PY, "-c", code], env=env, timeout=timeout)
     return out.strip() if rc == 0 else None
 
 
@@ -243,7 +246,7 @@ def probe_cmd(argv, timeout=10):
     if not shutil.which(argv[0]):
         return None
     try:
-        rc, out, err = run_cmd(argv, timeout=timeout)
+        rc, out, _ = run_cmd(argv, timeout=timeout)
     except OSError:
         return None
     return out.strip() if rc == 0 else None
@@ -274,7 +277,8 @@ def machine_info():
     info["matplotlib"] = out or "not installed"
     try:
         info["nofile_limit"] = __import__("resource").getrlimit(
-            __import__("resource").RLIMIT_NOFILE)[1]
+            __import__("resource").RLIMIT_NOFILE
+        )[1]
     except Exception:
         info["nofile_limit"] = "unknown"
     return info
@@ -290,13 +294,14 @@ def loadavg():
 
 # ---------------------------------------------------------------- benchmarks
 
+
 class Harness:
     def __init__(self, args, cfg, built, avail):
         self.args, self.cfg, self.built, self.avail = args, cfg, built, avail
         self.pin = args.pin and shutil.which("taskset") and (os.cpu_count() or 1) >= 2
 
     def pinned(self, cpu, argv):
-        return ["taskset", "-c", str(cpu)] + argv if self.pin else argv
+        return ["taskset", "-c", str(cpu), *argv] if self.pin else argv
 
     def check_core(self, impl, res):
         if impl.startswith("fdevent-"):
@@ -308,18 +313,26 @@ class Harness:
     # chain -----------------------------------------------------------------
     def chain(self, impl, p):
         c = self.cfg["chain"]
-        opts = ["--pipes", str(p["pipes"]), "--active", str(c["active"]),
-                "--writes", str(c["writes"]), "--rounds", str(c["rounds"])]
+        opts = [
+            "--pipes",
+            str(p["pipes"]),
+            "--active",
+            str(c["active"]),
+            "--writes",
+            str(c["writes"]),
+            "--rounds",
+            str(c["rounds"]),
+        ]
         if impl.startswith("fdevent-"):
-            argv = [PY, os.path.join(HERE, "chain_fdevent.py")] + opts
+            argv = [PY, os.path.join(HERE, "chain_fdevent.py"), *opts]
         elif impl in ("asyncio", "uvloop"):
-            argv = [PY, os.path.join(HERE, "chain_asyncio.py")] + opts
+            argv = [PY, os.path.join(HERE, "chain_asyncio.py"), *opts]
             if impl == "uvloop":
                 argv.append("--uvloop")
         elif impl == "libevent":
-            argv = [self.built["chain_libevent"]] + opts
+            argv = [self.built["chain_libevent"], *opts]
         else:
-            argv = [self.built["chain_floor"]] + opts
+            argv = [self.built["chain_floor"], *opts]
         res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])
         return self.check_core(impl, res)
 
@@ -341,16 +354,30 @@ class Harness:
         server = spawn(self.pinned(self.args.server_cpu, argv), env=py_env(impl))
         try:
             port = self._wait_ready(server, 20.0)
-            load = [self.built["echoload"], "--port", str(port), "--conns", str(p["conns"]),
-                    "--size", str(p["size"]), "--warmup", str(c["warmup"]),
-                    "--duration", str(c["duration"]), "--server-pid", str(server.pid),
-                    "--stall", "5"]
-            res = run_json(self.pinned(self.args.load_cpu, load), None,
-                           c["warmup"] + c["duration"] + 30)
+            load = [
+                self.built["echoload"],
+                "--port",
+                str(port),
+                "--conns",
+                str(p["conns"]),
+                "--size",
+                str(p["size"]),
+                "--warmup",
+                str(c["warmup"]),
+                "--duration",
+                str(c["duration"]),
+                "--server-pid",
+                str(server.pid),
+                "--stall",
+                "5",
+            ]
+            res = run_json(
+                self.pinned(self.args.load_cpu, load), None, c["warmup"] + c["duration"] + 30
+            )
         finally:
             if server.poll() is None:
                 server.terminate()  # by PID
-            rc, _, err = finish(server, 10)
+            finish(server, 10)
         if "server_user_s" not in res:
             raise BenchError(f"{impl}: could not read the server's CPU times")
         n = max(res["requests"], 1)
@@ -362,8 +389,13 @@ class Harness:
         res["client_cpu_util"] = (res["client_user_s"] + res["client_sys_s"]) / res["seconds"]
         res["server_minflt_per_req"] = res.get("server_minflt", 0) / n
         if "machine_busy_s" in res:  # everything else running on the machine meanwhile
-            other = res["machine_busy_s"] - res["server_user_s"] - res["server_sys_s"] \
-                - res["client_user_s"] - res["client_sys_s"]
+            other = (
+                res["machine_busy_s"]
+                - res["server_user_s"]
+                - res["server_sys_s"]
+                - res["client_user_s"]
+                - res["client_sys_s"]
+            )
             res["other_cpu_util"] = max(0.0, other) / res["seconds"]
         return res
 
@@ -392,13 +424,13 @@ class Harness:
         c = self.cfg["timers"]
         opts = ["--count", str(c["count"]), "--seed", str(c["seed"])]
         if impl.startswith("fdevent-"):
-            argv = [PY, os.path.join(HERE, "timers_fdevent.py")] + opts
+            argv = [PY, os.path.join(HERE, "timers_fdevent.py"), *opts]
         elif impl in ("asyncio", "uvloop"):
-            argv = [PY, os.path.join(HERE, "timers_asyncio.py")] + opts
+            argv = [PY, os.path.join(HERE, "timers_asyncio.py"), *opts]
             if impl == "uvloop":
                 argv.append("--uvloop")
         else:
-            argv = [self.built["timers_libevent"]] + opts
+            argv = [self.built["timers_libevent"], *opts]
         res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])
         return self.check_core(impl, res)
 
@@ -407,10 +439,9 @@ class Harness:
         c = self.cfg["mem"]
         opts = ["--fds", str(c["fds"])]
         if impl.startswith("fdevent-"):
-            argv = [PY, os.path.join(HERE, "mem_fdevent.py")] + opts + [
-                "--per-fd", str(p["per_fd"])]
+            argv = [PY, os.path.join(HERE, "mem_fdevent.py"), *opts, "--per-fd", str(p["per_fd"])]
         else:
-            argv = [PY, os.path.join(HERE, "mem_asyncio.py")] + opts
+            argv = [PY, os.path.join(HERE, "mem_asyncio.py"), *opts]
             if impl == "uvloop":
                 argv.append("--uvloop")
         if p["method"] == "tracemalloc":
@@ -428,8 +459,10 @@ def make_points(bench, cfg, impls):
     if bench == "chain":
         return [(f"N={n:,}", {"pipes": n}, impls) for n in cfg["chain"]["pipes"]]
     if bench == "echo":
-        return [(f"C={c}, {size_label(s)}", {"conns": c, "size": s}, impls)
-                for c, s in cfg["echo"]["configs"]]
+        return [
+            (f"C={c}, {size_label(s)}", {"conns": c, "size": s}, impls)
+            for c, s in cfg["echo"]["configs"]
+        ]
     if bench == "timers":
         return [(f"{cfg['timers']['count']:,} timers", {}, impls)]
     if bench == "mem":
@@ -437,15 +470,26 @@ def make_points(bench, cfg, impls):
         fdev = [i for i in impls if i.startswith("fdevent-")]
         pts = []
         if k > 1 and fdev:
-            pts.append((f"RSS, {fds:,} fds x {k} events = {fds * k:,}",
-                        {"method": "rss", "per_fd": k}, fdev))
+            pts.append(
+                (
+                    f"RSS, {fds:,} fds x {k} events = {fds * k:,}",
+                    {"method": "rss", "per_fd": k},
+                    fdev,
+                )
+            )
         pts.append((f"RSS, {fds:,} fds x 1 event", {"method": "rss", "per_fd": 1}, impls))
         tm = [i for i in impls if i != "uvloop"]
         if k > 1 and fdev:
-            pts.append((f"tracemalloc, {fds:,} fds x {k} events = {fds * k:,}",
-                        {"method": "tracemalloc", "per_fd": k}, fdev))
-        pts.append((f"tracemalloc, {fds:,} fds x 1 event",
-                    {"method": "tracemalloc", "per_fd": 1}, tm))
+            pts.append(
+                (
+                    f"tracemalloc, {fds:,} fds x {k} events = {fds * k:,}",
+                    {"method": "tracemalloc", "per_fd": k},
+                    fdev,
+                )
+            )
+        pts.append(
+            (f"tracemalloc, {fds:,} fds x 1 event", {"method": "tracemalloc", "per_fd": 1}, tm)
+        )
         return pts
     raise ValueError(bench)
 
@@ -460,13 +504,14 @@ def summarize_metric(samples, key):
 def paired_ratio(rounds_a, rounds_ref, key):
     """Median over rounds of a[key] / ref[key] (rounds where both succeeded)."""
     ratios = []
-    for a, b in zip(rounds_a, rounds_ref):
+    for a, b in zip(rounds_a, rounds_ref, strict=True):
         if a is not None and b is not None and b.get(key):
             ratios.append(a[key] / b[key])
     return statistics.median(ratios) if ratios else None
 
 
 # ---------------------------------------------------------------- report
+
 
 def fmt(v, nd=0):
     if v is None:
@@ -494,8 +539,11 @@ def report(results, meta):
     ref = meta["reference"]
     lines = ["# fdevent benchmark results", ""]
     if meta["quick"]:
-        lines += ["> **Quick run** (`--quick`): small sizes and %d run(s): a smoke test; "
-                  "these numbers are unreliable." % meta["runs"], ""]
+        lines += [
+            f"> **Quick run** (`--quick`): small sizes and {meta['runs']} run(s): a smoke test; "
+            "these numbers are unreliable.",
+            "",
+        ]
     m = meta["machine"]
     lines += [
         f"- Command: `{meta['command']}`",
@@ -505,7 +553,8 @@ def report(results, meta):
         f"open-file limit {m['nofile_limit']}",
         f"- Load average before / after: {meta['loadavg_before']} / {meta['loadavg_after']}",
         f"- Python: {m['python']}",
-        "- Libraries: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+        "- Libraries: "
+        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
         + f"; C compiler: {m['cc']} ({' '.join(CFLAGS)}); matplotlib {m['matplotlib']}",
         f"- Implementations run: {', '.join(meta['impls'])}",
         f"- Method: {meta['runs']} run(s) per measurement, interleaved across implementations "
@@ -522,93 +571,182 @@ def report(results, meta):
 
     if "chain" in results:
         c = meta["config"]["chain"]
-        lines += ["## 1. Chain (libevent bench.c style)", "",
-                  f"{c['active']} active writers, {c['writes']:,} writes per round "
-                  f"({c['active'] + c['writes']:,} read callbacks), {c['rounds']} timed rounds "
-                  "per process (median). ns/event = wall time / read callbacks. "
-                  "'above floor' = ns/event minus the syscall floor (the loop's own cost).", ""]
+        lines += [
+            "## 1. Chain (libevent bench.c style)",
+            "",
+            f"{c['active']} active writers, {c['writes']:,} writes per round "
+            f"({c['active'] + c['writes']:,} read callbacks), {c['rounds']} timed rounds "
+            "per process (median). ns/event = wall time / read callbacks. "
+            "'above floor' = ns/event minus the syscall floor (the loop's own cost).",
+            "",
+        ]
         rows = []
         for pt in rows_for("chain"):
             floor = pt["impls"].get("floor", {}).get("summary", {}).get("ns_per_event")
             for impl, d in pt["impls"].items():
                 s = d["summary"].get("ns_per_event")
                 above = s["median"] - floor["median"] if s and floor and impl != "floor" else None
-                rows.append([pt["label"], impl, fmt(s and s["median"]),
-                             f"{fmt(s['min'])}–{fmt(s['max'])}" if s else "—",
-                             fmt(above), fmt_ratio(d["ratio"].get("ns_per_event")),
-                             d["errors"] or ""])
-        lines += [md_table(["point", "impl", "ns/event", "range", "above floor",
-                            f"time / {ref}", "errors"], rows), ""]
+                rows.append(
+                    [
+                        pt["label"],
+                        impl,
+                        fmt(s and s["median"]),
+                        # RUF001: the en dash is intended (a typographic range in the report)
+                        f"{fmt(s['min'])}–{fmt(s['max'])}" if s else "—",  # noqa: RUF001
+                        fmt(above),
+                        fmt_ratio(d["ratio"].get("ns_per_event")),
+                        d["errors"] or "",
+                    ]
+                )
+        lines += [
+            md_table(
+                ["point", "impl", "ns/event", "range", "above floor", f"time / {ref}", "errors"],
+                rows,
+            ),
+            "",
+        ]
 
     if "echo" in results:
         c = meta["config"]["echo"]
-        lines += ["## 2. Echo over loopback TCP (ping-pong)", "",
-                  f"C connections, one request in flight each, every echoed byte verified; "
-                  f"{c['warmup']} s warm-up, then a {c['duration']} s measured window. Server "
-                  "CPU from /proc/PID/stat (utime, stime; 1/CLK_TCK resolution) at the window's "
-                  "ends, divided by the requests in it. 'srv CPU' / 'load CPU' = share of one "
-                  "core used by the server / load generator (near 100% = saturated); 'other "
-                  "CPU' = CPU everything else on the machine used meanwhile, in % of one core (from "
-                  "/proc/stat; high = a noisy run); 'faults/req' = the server's minor page "
-                  "faults per request.", ""]
+        lines += [
+            "## 2. Echo over loopback TCP (ping-pong)",
+            "",
+            f"C connections, one request in flight each, every echoed byte verified; "
+            f"{c['warmup']} s warm-up, then a {c['duration']} s measured window. Server "
+            "CPU from /proc/PID/stat (utime, stime; 1/CLK_TCK resolution) at the window's "
+            "ends, divided by the requests in it. 'srv CPU' / 'load CPU' = share of one "
+            "core used by the server / load generator (near 100% = saturated); 'other "
+            "CPU' = CPU everything else on the machine used meanwhile, in % of one core (from "
+            "/proc/stat; high = a noisy run); 'faults/req' = the server's minor page "
+            "faults per request.",
+            "",
+        ]
         rows = []
         for pt in rows_for("echo"):
             for impl, d in pt["impls"].items():
                 sm = d["summary"]
-                g = lambda k: sm.get(k) and sm[k]["median"]  # noqa: E731
-                rows.append([pt["label"], impl, fmt(g("rps")), fmt(g("p50_us"), 0),
-                             fmt(g("p99_us"), 0), fmt(g("cpu_user_us_per_req"), 2),
-                             fmt(g("cpu_sys_us_per_req"), 2), fmt(g("cpu_us_per_req"), 2),
-                             fmt_ratio(d["ratio"].get("cpu_us_per_req")),
-                             pct(g("server_cpu_util")),
-                             pct(g("client_cpu_util")), pct(g("other_cpu_util")),
-                             fmt(g("server_minflt_per_req"), 2), d["errors"] or ""])
-        lines += [md_table(["config", "impl", "req/s", "p50 µs", "p99 µs", "user µs/req",
-                            "sys µs/req", "CPU µs/req", f"CPU / {ref}", "srv CPU",
-                            "load CPU", "other CPU", "faults/req", "errors"], rows), ""]
+                g = lambda k, sm=sm: sm.get(k) and sm[k]["median"]  # noqa: E731
+                rows.append(
+                    [
+                        pt["label"],
+                        impl,
+                        fmt(g("rps")),
+                        fmt(g("p50_us"), 0),
+                        fmt(g("p99_us"), 0),
+                        fmt(g("cpu_user_us_per_req"), 2),
+                        fmt(g("cpu_sys_us_per_req"), 2),
+                        fmt(g("cpu_us_per_req"), 2),
+                        fmt_ratio(d["ratio"].get("cpu_us_per_req")),
+                        pct(g("server_cpu_util")),
+                        pct(g("client_cpu_util")),
+                        pct(g("other_cpu_util")),
+                        fmt(g("server_minflt_per_req"), 2),
+                        d["errors"] or "",
+                    ]
+                )
+        lines += [
+            md_table(
+                [
+                    "config",
+                    "impl",
+                    "req/s",
+                    "p50 µs",
+                    "p99 µs",
+                    "user µs/req",
+                    "sys µs/req",
+                    "CPU µs/req",
+                    f"CPU / {ref}",
+                    "srv CPU",
+                    "load CPU",
+                    "other CPU",
+                    "faults/req",
+                    "errors",
+                ],
+                rows,
+            ),
+            "",
+        ]
 
     if "timers" in results:
         c = meta["config"]["timers"]
-        lines += ["## 3. Timers", "",
-                  f"{c['count']:,} one-shot timers, delays from a fixed-seed LCG (seed "
-                  f"{c['seed']}) under 1 s, every second one cancelled, run until the rest "
-                  "fire. CPU = user+sys (getrusage) over schedule + cancel + run. Peak RSS = "
-                  "ru_maxrss of the whole process; 'growth' = peak minus the RSS before "
-                  "scheduling (the interpreter and the delay list are in the baseline).", ""]
+        lines += [
+            "## 3. Timers",
+            "",
+            f"{c['count']:,} one-shot timers, delays from a fixed-seed LCG (seed "
+            f"{c['seed']}) under 1 s, every second one cancelled, run until the rest "
+            "fire. CPU = user+sys (getrusage) over schedule + cancel + run. Peak RSS = "
+            "ru_maxrss of the whole process; 'growth' = peak minus the RSS before "
+            "scheduling (the interpreter and the delay list are in the baseline).",
+            "",
+        ]
         rows = []
         for pt in rows_for("timers"):
             for impl, d in pt["impls"].items():
                 sm = d["summary"]
-                g = lambda k: sm.get(k) and sm[k]["median"]  # noqa: E731
-                rows.append([pt["label"], impl, fmt(g("cpu_s"), 3), fmt(g("user_s"), 3),
-                             fmt(g("sys_s"), 3),
-                             f"{fmt(g('schedule_cpu_s'), 2)} / {fmt(g('cancel_cpu_s'), 2)} / "
-                             f"{fmt(g('run_cpu_s'), 2)}",
-                             fmt(g("peak_rss_kib") and g("peak_rss_kib") / 1024, 1),
-                             fmt(g("rss_growth_kib") and g("rss_growth_kib") / 1024, 1),
-                             fmt_ratio(d["ratio"].get("cpu_s")), d["errors"] or ""])
-        lines += [md_table(["point", "impl", "CPU s", "user s", "sys s",
-                            "schedule / cancel / run s", "peak RSS MiB", "growth MiB",
-                            f"CPU / {ref}", "errors"], rows), ""]
+                g = lambda k, sm=sm: sm.get(k) and sm[k]["median"]  # noqa: E731
+                rows.append(
+                    [
+                        pt["label"],
+                        impl,
+                        fmt(g("cpu_s"), 3),
+                        fmt(g("user_s"), 3),
+                        fmt(g("sys_s"), 3),
+                        f"{fmt(g('schedule_cpu_s'), 2)} / {fmt(g('cancel_cpu_s'), 2)} / "
+                        f"{fmt(g('run_cpu_s'), 2)}",
+                        fmt(g("peak_rss_kib") and g("peak_rss_kib") / 1024, 1),
+                        fmt(g("rss_growth_kib") and g("rss_growth_kib") / 1024, 1),
+                        fmt_ratio(d["ratio"].get("cpu_s")),
+                        d["errors"] or "",
+                    ]
+                )
+        lines += [
+            md_table(
+                [
+                    "point",
+                    "impl",
+                    "CPU s",
+                    "user s",
+                    "sys s",
+                    "schedule / cancel / run s",
+                    "peak RSS MiB",
+                    "growth MiB",
+                    f"CPU / {ref}",
+                    "errors",
+                ],
+                rows,
+            ),
+            "",
+        ]
 
     if "mem" in results:
         c = meta["config"]["mem"]
-        lines += ["## 4. Memory per idle I/O event", "",
-                  f"Persistent read events on eventfds that are never written (one fd each, so "
-                  f"{c['fds']:,} fit under the 20,000 open-file limit; socketpairs would need two "
-                  "fds each). fdevent allows several events per fd, so it is also measured at "
-                  f"{c['per_fd']} events per fd ({c['fds'] * c['per_fd']:,} events); asyncio and "
-                  "uvloop allow one reader per fd, so they are measured at "
-                  f"{c['fds']:,}. RSS = delta of /proc/self/statm around attaching (kernel "
-                  "memory for epoll registrations is not in it); tracemalloc = Python-heap "
-                  "delta (a separate process). uvloop's tracemalloc figure is omitted (libuv "
-                  "memory may not go through Python's allocators).", ""]
+        lines += [
+            "## 4. Memory per idle I/O event",
+            "",
+            f"Persistent read events on eventfds that are never written (one fd each, so "
+            f"{c['fds']:,} fit under the 20,000 open-file limit; socketpairs would need two "
+            "fds each). fdevent allows several events per fd, so it is also measured at "
+            f"{c['per_fd']} events per fd ({c['fds'] * c['per_fd']:,} events); asyncio and "
+            "uvloop allow one reader per fd, so they are measured at "
+            f"{c['fds']:,}. RSS = delta of /proc/self/statm around attaching (kernel "
+            "memory for epoll registrations is not in it); tracemalloc = Python-heap "
+            "delta (a separate process). uvloop's tracemalloc figure is omitted (libuv "
+            "memory may not go through Python's allocators).",
+            "",
+        ]
         rows = []
         for pt in rows_for("mem"):
             for impl, d in pt["impls"].items():
                 s = d["summary"].get("bytes_per_event")
-                rows.append([pt["label"], impl, fmt(s and s["median"], 0),
-                             fmt_ratio(d["ratio"].get("bytes_per_event")), d["errors"] or ""])
+                rows.append(
+                    [
+                        pt["label"],
+                        impl,
+                        fmt(s and s["median"], 0),
+                        fmt_ratio(d["ratio"].get("bytes_per_event")),
+                        d["errors"] or "",
+                    ]
+                )
         lines += [md_table(["point", "impl", "bytes/event", f"/ {ref}", "errors"], rows), ""]
 
     if meta.get("chart"):
@@ -620,15 +758,37 @@ def report(results, meta):
 
 METRICS = {
     "chain": ["ns_per_event"],
-    "echo": ["rps", "p50_us", "p99_us", "cpu_user_us_per_req", "cpu_sys_us_per_req",
-             "cpu_us_per_req", "server_cpu_util", "client_cpu_util", "other_cpu_util",
-             "server_minflt_per_req"],
-    "timers": ["cpu_s", "user_s", "sys_s", "schedule_cpu_s", "cancel_cpu_s", "run_cpu_s",
-               "peak_rss_kib", "rss_growth_kib", "wall_s"],
+    "echo": [
+        "rps",
+        "p50_us",
+        "p99_us",
+        "cpu_user_us_per_req",
+        "cpu_sys_us_per_req",
+        "cpu_us_per_req",
+        "server_cpu_util",
+        "client_cpu_util",
+        "other_cpu_util",
+        "server_minflt_per_req",
+    ],
+    "timers": [
+        "cpu_s",
+        "user_s",
+        "sys_s",
+        "schedule_cpu_s",
+        "cancel_cpu_s",
+        "run_cpu_s",
+        "peak_rss_kib",
+        "rss_growth_kib",
+        "wall_s",
+    ],
     "mem": ["bytes_per_event"],
 }
-RATIO_KEYS = {"chain": ["ns_per_event"], "echo": ["cpu_us_per_req", "rps"],
-              "timers": ["cpu_s"], "mem": ["bytes_per_event"]}
+RATIO_KEYS = {
+    "chain": ["ns_per_event"],
+    "echo": ["cpu_us_per_req", "rps"],
+    "timers": ["cpu_s"],
+    "mem": ["bytes_per_event"],
+}
 
 
 def parse_list(s, allowed, what):
@@ -647,28 +807,45 @@ def parse_list(s, allowed, what):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true",
-                    help="small sizes, 1 run (unless --runs): a smoke test, under a minute")
-    ap.add_argument("--bench", default=",".join(ALL_BENCHES),
-                    help="comma-separated: chain,echo,timers,mem (default: all)")
-    ap.add_argument("--impl", default="all",
-                    help="comma-separated: fdevent (= both cores), fdevent-compiled, "
-                         "fdevent-pure, asyncio, uvloop, libevent, floor (default: all "
-                         "available)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes, 1 run (unless --runs): a smoke test, under a minute",
+    )
+    ap.add_argument(
+        "--bench",
+        default=",".join(ALL_BENCHES),
+        help="comma-separated: chain,echo,timers,mem (default: all)",
+    )
+    ap.add_argument(
+        "--impl",
+        default="all",
+        help="comma-separated: fdevent (= both cores), fdevent-compiled, "
+        "fdevent-pure, asyncio, uvloop, libevent, floor (default: all "
+        "available)",
+    )
     ap.add_argument("--runs", type=int, help="runs per measurement (default 3, quick 1)")
     ap.add_argument("--echo-duration", type=float, help="measured seconds per echo run")
     ap.add_argument("--timer-count", type=int, help="timers per timer run")
     ap.add_argument("--no-pin", dest="pin", action="store_false", help="do not use taskset")
-    ap.add_argument("--server-cpu", type=int, default=0,
-                    help="core for servers and single-process benchmarks (default 0)")
-    ap.add_argument("--load-cpu", type=int, default=1,
-                    help="core for the echo load generator (default 1)")
+    ap.add_argument(
+        "--server-cpu",
+        type=int,
+        default=0,
+        help="core for servers and single-process benchmarks (default 0)",
+    )
+    ap.add_argument(
+        "--load-cpu", type=int, default=1, help="core for the echo load generator (default 1)"
+    )
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"), help="markdown report")
-    ap.add_argument("--json", default=os.path.join(HERE, "results.json"),
-                    help="raw results; the chart goes next to it (benchmarks/chart.png for "
-                         "the default)")
+    ap.add_argument(
+        "--json",
+        default=os.path.join(HERE, "results.json"),
+        help="raw results; the chart goes next to it (benchmarks/chart.png for the default)",
+    )
     ap.add_argument("--no-chart", dest="chart", action="store_false")
     ap.add_argument("--list", action="store_true", help="show what is available and exit")
     args = ap.parse_args()
@@ -685,8 +862,7 @@ def main():
     if args.timer_count:
         cfg["timers"]["count"] = args.timer_count
     benches = parse_list(args.bench, ALL_BENCHES, "benchmark")
-    wanted = ALL_IMPLS if args.impl == "all" else parse_list(args.impl, ALL_IMPLS,
-                                                             "implementation")
+    wanted = ALL_IMPLS if args.impl == "all" else parse_list(args.impl, ALL_IMPLS, "implementation")
 
     notes = []
     built = build_c(notes)
@@ -704,14 +880,27 @@ def main():
     ref = next((i for i in ("fdevent-compiled", "fdevent-pure") if i in impls), None)
 
     h = Harness(args, cfg, built, avail)
-    pinning = (f"servers and single-process benchmarks on CPU {args.server_cpu}, echo load "
-               f"generator on CPU {args.load_cpu} (taskset)") if h.pin else "none"
+    pinning = (
+        (
+            f"servers and single-process benchmarks on CPU {args.server_cpu}, echo load "
+            f"generator on CPU {args.load_cpu} (taskset)"
+        )
+        if h.pin
+        else "none"
+    )
     meta = {
-        "command": "python " + shlex.join(["benchmarks/run.py"] + sys.argv[1:]),
+        "command": "python " + shlex.join(["benchmarks/run.py", *sys.argv[1:]]),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "quick": args.quick, "runs": cfg["runs"], "config": cfg, "machine": machine_info(),
-        "versions": versions, "impls": impls, "reference": ref, "notes": notes,
-        "pinning": pinning, "loadavg_before": loadavg(),
+        "quick": args.quick,
+        "runs": cfg["runs"],
+        "config": cfg,
+        "machine": machine_info(),
+        "versions": versions,
+        "impls": impls,
+        "reference": ref,
+        "notes": notes,
+        "pinning": pinning,
+        "loadavg_before": loadavg(),
     }
 
     results = {}
@@ -730,7 +919,7 @@ def main():
         fn = getattr(h, bench)
         for r in range(cfg["runs"]):
             for k, (label, params, pimpls) in enumerate(points):
-                order = pimpls[r % len(pimpls):] + pimpls[:r % len(pimpls)]
+                order = pimpls[r % len(pimpls) :] + pimpls[: r % len(pimpls)]
                 for impl in order:
                     t0 = time.monotonic()
                     try:
@@ -739,8 +928,10 @@ def main():
                             res["rss_growth_kib"] = res["peak_rss_kib"] - res["baseline_rss_kib"]
                         store[k][impl].append(res)
                         key = METRICS[bench][0]
-                        log(f"[{bench} {label} run {r + 1}/{cfg['runs']}] {impl:17s} "
-                            f"{key}={res.get(key):.6g}  ({time.monotonic() - t0:.1f} s)")
+                        log(
+                            f"[{bench} {label} run {r + 1}/{cfg['runs']}] {impl:17s} "
+                            f"{key}={res.get(key):.6g}  ({time.monotonic() - t0:.1f} s)"
+                        )
                     except (BenchError, OSError, KeyError, ValueError) as e:
                         failures += 1
                         store[k][impl].append(None)
@@ -757,7 +948,9 @@ def main():
                     for m in RATIO_KEYS[bench]:
                         ratio[m] = paired_ratio(samples, store[k][ref], m)
                 pt["impls"][impl] = {
-                    "summary": summ, "ratio": ratio, "samples": samples,
+                    "summary": summ,
+                    "ratio": ratio,
+                    "samples": samples,
                     "errors": "; ".join(sorted(set(errors[k][impl])))[:300],
                 }
             out.append(pt)
@@ -769,11 +962,16 @@ def main():
         json.dump({"meta": meta, "results": results}, f, indent=1)
     if args.chart and any(b in results for b in ("chain", "echo", "timers")):
         default_json = os.path.join(HERE, "results.json")
-        chart_png = (os.path.join(HERE, "chart.png")
-                     if os.path.abspath(args.json) == default_json
-                     else os.path.splitext(args.json)[0] + ".png")
-        rc, out, err = run_cmd([PY, os.path.join(HERE, "chart.py"), args.json, chart_png],
-                               env=py_env("asyncio"), timeout=120)
+        chart_png = (
+            os.path.join(HERE, "chart.png")
+            if os.path.abspath(args.json) == default_json
+            else os.path.splitext(args.json)[0] + ".png"
+        )
+        rc, out, err = run_cmd(
+            [PY, os.path.join(HERE, "chart.py"), args.json, chart_png],
+            env=py_env("asyncio"),
+            timeout=120,
+        )
         if rc == 0:
             meta["chart"] = os.path.relpath(chart_png, ROOT)
         else:

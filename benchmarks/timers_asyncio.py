@@ -16,6 +16,7 @@ def main():
     a = tc.parse_args(__doc__, uvloop_flag=True)
     if a.uvloop:
         import uvloop
+
         loop = uvloop.new_event_loop()
         impl, version = "uvloop", uvloop.__version__
     else:

@@ -35,12 +35,16 @@ def measure(count, seed, schedule, cancel, run):
     if fired != count - cancelled:
         raise SystemExit(f"timers: {fired} fired, expected {count - cancelled}")
     return {
-        "count": count, "cancelled": cancelled, "fired": fired,
+        "count": count,
+        "cancelled": cancelled,
+        "fired": fired,
         "cpu_s": round(c3[0] - c0[0] + c3[1] - c0[1], 4),
-        "user_s": round(c3[0] - c0[0], 4), "sys_s": round(c3[1] - c0[1], 4),
+        "user_s": round(c3[0] - c0[0], 4),
+        "sys_s": round(c3[1] - c0[1], 4),
         "schedule_cpu_s": round(sum(c1) - sum(c0), 4),
         "cancel_cpu_s": round(sum(c2) - sum(c1), 4),
         "run_cpu_s": round(sum(c3) - sum(c2), 4),
         "wall_s": round(w1 - w0, 4),
-        "peak_rss_kib": bc.maxrss_kib(), "baseline_rss_kib": base_rss,
+        "peak_rss_kib": bc.maxrss_kib(),
+        "baseline_rss_kib": base_rss,
     }

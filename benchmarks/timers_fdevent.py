@@ -38,8 +38,15 @@ def main():
 
     res = tc.measure(a.count, a.seed, schedule, cancel, run)
     base.close()
-    bc.emit({"bench": "timers", "impl": bc.impl_name_fdevent(info), **res,
-             "backend": getattr(base, "backend", "?"), **info})
+    bc.emit(
+        {
+            "bench": "timers",
+            "impl": bc.impl_name_fdevent(info),
+            **res,
+            "backend": getattr(base, "backend", "?"),
+            **info,
+        }
+    )
 
 
 if __name__ == "__main__":
