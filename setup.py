@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 PURE = HERE / "fdevent" / "_pure"
 SRC = HERE / "build" / "cysrc"
 MODULES = ["_checks", "_timeheap", "_evmap", "event", "base"]
-HEADERS = ["_epoll_shim.h"]
+HEADERS = ["_cext.h"]
 
 
 def _stage() -> None:

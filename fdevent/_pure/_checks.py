@@ -5,9 +5,16 @@ from __future__ import annotations
 import datetime
 import math
 
+try:
+    import cython
+except ImportError:  # pragma: no cover - the pure core without Cython installed
+    from . import _cython_shim as cython  # type: ignore[no-redef]
+
 _INF = math.inf
 
 
+@cython.ccall
+@cython.annotation_typing(False)
 def fd_of(fd: object) -> int:
     """Return the fd number of an int or an object with ``fileno()``; TypeError otherwise."""
     if type(fd) is int:
@@ -22,6 +29,8 @@ def fd_of(fd: object) -> int:
     return num
 
 
+@cython.ccall
+@cython.annotation_typing(False)
 def check_int(name: str, value: object) -> int:
     """Return ``value`` if it is an int (not a bool); TypeError naming ``name`` otherwise."""
     if type(value) is not int and (isinstance(value, bool) or not isinstance(value, int)):
@@ -29,14 +38,16 @@ def check_int(name: str, value: object) -> int:
     return int(value)
 
 
-def timeout_seconds(timeout: object) -> float:
+@cython.ccall
+@cython.exceptval(-1.0, check=True)
+def timeout_seconds(timeout: object) -> cython.double:
     """Return ``timeout`` (int, float or timedelta) as float seconds, checked.
 
     Raises TypeError for another type (``bool`` included), ValueError for NaN or a negative
     value. Ints too large for a float count as infinite.
     """
     if type(timeout) is float:
-        t: float = timeout
+        t: cython.double = timeout
     elif isinstance(timeout, datetime.timedelta):
         t = timeout.total_seconds()
     elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool):

@@ -47,6 +47,11 @@ def cclass(cls: _T) -> _T:
     return cls
 
 
+def freelist(_size: int) -> Callable[[_T], _T]:
+    """Return a decorator that changes nothing (a free list of instances when compiled)."""
+    return lambda cls: cls
+
+
 def final(obj: _T) -> _T:
     """Return ``obj`` unchanged."""
     return obj

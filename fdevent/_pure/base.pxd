@@ -5,7 +5,8 @@ from .event cimport Event
 from ._evmap cimport EvMap, FdEntry
 from ._timeheap cimport TimerHeap
 
-cdef extern from "_epoll_shim.h":
+cdef extern from "_cext.h":
+    double fdevent_monotonic() nogil
     ctypedef union epoll_data_t:
         int fd
     cdef struct epoll_event:
@@ -22,6 +23,8 @@ cdef extern from "_epoll_shim.h":
 cdef int EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE, MAX_PRIORITIES
 cdef double _INF, MAX_WAIT
 cdef int _EPOLL_BATCH
+
+cdef double _clock() except? -1.0
 
 
 cdef inline int epoll_report(unsigned int bits) noexcept:

@@ -46,6 +46,18 @@ ExceptionHandler = Callable[["Event", Exception], object]
 _INF = math.inf
 _monotonic = time.monotonic
 
+
+@cython.cfunc
+@cython.exceptval(-1.0, check=True)
+def _clock() -> cython.double:
+    """``time.monotonic()``; in the compiled core read in C where that is the same clock."""
+    if cython.compiled:
+        t: cython.double = fdevent_monotonic()  # type: ignore[name-defined]  # noqa: F821
+        if t >= 0.0:
+            return t
+    return _monotonic()
+
+
 #: The longest single wait. epoll counts its timeout in a C int of milliseconds (about 24.8
 #: days) and select's overflow differs by platform; a loop woken once a day to find nothing
 #: due costs nothing. asyncio's MAXIMUM_SELECT_TIMEOUT is the same.
@@ -133,7 +145,7 @@ class EventBase:
         """The cached ``time.monotonic()`` of the running iteration (fresh outside a loop)."""
         if self._running:
             return self._now
-        return _monotonic()
+        return _clock()
 
     def dispatch(self) -> None:
         """Run the loop until nothing is attached or active, or loopexit/loopbreak/close.
@@ -190,7 +202,7 @@ class EventBase:
             at = -_INF
         else:
             t = timeout_seconds(delay)
-            at = -_INF if t == 0.0 else _monotonic() + t
+            at = -_INF if t == 0.0 else _clock() + t
         if at < self._exit_at:
             self._exit_at = at
 
@@ -326,7 +338,7 @@ class EventBase:
             self._nattached += 1
         if has_timeout:
             ev._interval = timeout
-            self._timers.schedule(ev, _monotonic() + timeout)
+            self._timers.schedule(ev, _clock() + timeout)
         elif ev._heap_index >= 0:
             self._timers.remove(ev)
 
@@ -380,7 +392,7 @@ class EventBase:
             self._poll(self._wait_time(nonblock))
             if self._closed:
                 return
-            self._now = _monotonic()
+            self._now = _clock()
             self._expire_timers()
             ran = self._nactive > 0
             if ran:
@@ -390,7 +402,7 @@ class EventBase:
                 if self._break:
                     self._got_break = True
                     return
-            if self._exit_at != _INF and self._exit_at <= _monotonic():
+            if self._exit_at != _INF and self._exit_at <= _clock():
                 self._exit_at = _INF
                 self._got_exit = True
                 return
@@ -409,7 +421,7 @@ class EventBase:
                 deadline = top._deadline
         if deadline == _INF:
             return None
-        wait: cython.double = deadline - _monotonic()
+        wait: cython.double = deadline - _clock()
         if wait <= 0.0:
             return 0.0
         if wait > MAX_WAIT:

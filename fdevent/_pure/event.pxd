@@ -1,3 +1,4 @@
+from ._checks cimport check_int, fd_of, timeout_seconds
 from .base cimport EventBase
 
 cdef int EV_ALL, EV_IO, EV_PERSIST, EV_RESULTS, EV_SIGNAL, EV_TIMEOUT, _FD_MAX
@@ -19,6 +20,11 @@ cdef class Event:
     cdef unsigned char _priority
     cdef unsigned char _res
     cdef unsigned char _attached
+
+    cdef _init(self, object base, object fd, object events, object callback, object arg,
+               object priority)
+    cdef _setup(self, object base_obj, object fd, object events_obj, object callback,
+                object arg, object priority)
 
 
 cdef class Timer(Event):

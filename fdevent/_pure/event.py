@@ -34,6 +34,7 @@ _FD_MAX = 0x7FFFFFFF
 Callback = Callable[[int, int, Any], object]
 
 
+@cython.freelist(256)
 @cython.cclass
 class Event:
     """An fd condition, a timeout, or both, and the callback to run when it happens.
@@ -65,15 +66,27 @@ class Event:
         arg: Any = None,
         priority: int | None = None,
     ) -> None:
+        self._init(base, fd, events, callback, arg, priority)
+
+    @cython.cfunc
+    def _init(
+        self,
+        base: object,
+        fd: object,
+        events: object,
+        callback: object,
+        arg: object,
+        priority: object,
+    ) -> None:
         self._heap_index = -1
         self._deadline = 0.0
-        self._interval = -1.0
         self._seq = 0
         self._attached = False
         self._res = 0
         self._qcount = 0
         self._setup(base, fd, events, callback, arg, priority)
 
+    @cython.cfunc
     def _setup(
         self,
         base_obj: object,
@@ -88,9 +101,12 @@ class Event:
         base: EventBase = base_obj
         base._check_open()
         num = fd_of(fd)
-        events: cython.int = check_int("events", events_obj)
-        if events & ~EV_ALL:
-            raise ValueError(f"unknown flags in events: {events:#x}")
+        events_int = check_int("events", events_obj)
+        # EV_ALL is every flag bit (the low six), so a range check finds any unknown bit
+        # without building a Python int for ~EV_ALL.
+        if not 0 <= events_int <= EV_ALL:
+            raise ValueError(f"unknown flags in events: {events_int:#x}")
+        events: cython.int = events_int
         if events & EV_SIGNAL:
             raise NotImplementedError("EV_SIGNAL events are not supported yet")
         if not -1 <= num <= _FD_MAX:
@@ -269,7 +285,7 @@ class Timer(Event):
         arg: Any = None,
         priority: int | None = None,
     ) -> None:
-        Event.__init__(self, base, -1, EV_TIMEOUT, callback, arg, priority)
+        self._init(base, -1, EV_TIMEOUT, callback, arg, priority)
 
 
 @cython.cclass
@@ -289,4 +305,4 @@ class Ticker(Event):
         arg: Any = None,
         priority: int | None = None,
     ) -> None:
-        Event.__init__(self, base, -1, EV_TIMEOUT | EV_PERSIST, callback, arg, priority)
+        self._init(base, -1, EV_TIMEOUT | EV_PERSIST, callback, arg, priority)
