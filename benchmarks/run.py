@@ -9,7 +9,8 @@
 Benchmarks: chain (libevent's bench.c idea), echo (TCP ping-pong against a C load
 generator), timers (1M one-shot timers, half cancelled), mem (bytes per idle I/O event).
 Implementations: fdevent-compiled, fdevent-pure, asyncio, uvloop, libevent (C), floor
-(C, chain only: the syscalls with no event loop).  "fdevent" selects both cores.
+(C, chain only: the syscalls with no event loop), python-floor (chain only: the floor plus a
+Python callback per event, still with no event loop).  "fdevent" selects both cores.
 
 Method: every measurement is a fresh subprocess (a fresh server for echo) with a
 timeout; runs are interleaved (round 1: A B C ..., round 2: B C ... A, ...), each
@@ -52,9 +53,25 @@ C_PROGRAMS = {  # name -> needs libevent
 }
 CFLAGS = ["-O2", "-Wall", "-Wextra"]
 
-ALL_IMPLS = ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent", "floor"]
+ALL_IMPLS = [
+    "fdevent-compiled",
+    "fdevent-pure",
+    "asyncio",
+    "uvloop",
+    "libevent",
+    "floor",
+    "python-floor",
+]
 BENCH_IMPLS = {
-    "chain": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent", "floor"],
+    "chain": [
+        "fdevent-compiled",
+        "fdevent-pure",
+        "asyncio",
+        "uvloop",
+        "libevent",
+        "floor",
+        "python-floor",
+    ],
     "echo": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent"],
     "timers": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent"],
     "mem": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop"],
@@ -239,6 +256,7 @@ def detect(built, notes):
         notes.append("libevent: not available (install libevent-dev)")
     if "chain_floor" in built:
         avail["floor"] = True
+    avail["python-floor"] = True
     return avail, versions
 
 
@@ -331,6 +349,8 @@ class Harness:
                 argv.append("--uvloop")
         elif impl == "libevent":
             argv = [self.built["chain_libevent"], *opts]
+        elif impl == "python-floor":
+            argv = [PY, os.path.join(HERE, "chain_pyfloor.py"), *opts]
         else:
             argv = [self.built["chain_floor"], *opts]
         res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])

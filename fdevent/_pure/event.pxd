@@ -21,10 +21,12 @@ cdef class Event:
     cdef unsigned char _res
     cdef unsigned char _attached
 
-    cdef _init(self, object base, object fd, object events, object callback, object arg,
-               object priority)
-    cdef _setup(self, object base_obj, object fd, object events_obj, object callback,
-                object arg, object priority)
+
+
+cdef _init(Event self, object base, object fd, object events, object callback, object arg,
+           object priority)
+cdef _setup(Event self, object base_obj, object fd, object events_obj, object callback,
+            object arg, object priority)
 
 
 cdef class Timer(Event):
