@@ -13,10 +13,13 @@ cd "$(dirname "$0")/.."
 expr=${1:-"compiled and epoll"}
 py=${PYTHON:-$(command -v python3)}
 [ -x .venv/bin/python ] && py=.venv/bin/python
+# The interpreter itself, not a wrapper script (pyenv's shims are shell scripts valgrind
+# would trace instead); a venv's own path is kept, so its site-packages are used.
+py=$("$py" -c 'import sys; print(sys.executable)')
 log=$(mktemp /tmp/fdevent-memcheck.XXXXXX)
 PYTHONMALLOC=malloc valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \
     --errors-for-leak-kinds=definite --num-callers=40 --log-file="$log" \
-    "$py" -m pytest -q -p no:cacheprovider -p no:faulthandler tests -k "$expr" \
+    "$py" -m pytest -q -p no:cacheprovider -o faulthandler_timeout=0 tests -k "$expr" \
     --ignore=tests/test_examples.py --ignore=tests/test_timers.py --ignore=tests/test_stateful.py \
     --ignore=tests/test_leaks.py || true
 echo "valgrind log: $log"
