@@ -12,8 +12,8 @@ One iteration of the loop, as libevent's ``event_base_loop`` and asyncio's ``_ru
 
 Active queues hold events, not handles. An event is in a queue once per activation; detaching
 it clears its ``_res`` (the mask of what happened; non-zero means active) instead of searching
-the queue, and ``_qcount`` (how many copies
-of it the queues hold) tells a stale copy from the live one: only the last copy runs.
+the queue, and ``_qcount`` (how many copies of it the queues hold) tells a stale copy from the
+live one: only the last copy runs.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ except ImportError:  # pragma: no cover - the pure core without Cython installed
 
 # EV_READ and EV_WRITE are read by base.pxd's epoll_report (compiled core): keep them imported.
 from .._flags import EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE, MAX_PRIORITIES  # noqa: F401
+
+# Through the package's name, not ``from . import``: the compiled copy of this module lives in
+# fdevent._compiled and shares the pure core's pollers.
 from .._pure import backends
 from ._checks import timeout_seconds
 from ._evmap import EvMap, FdEntry
@@ -344,7 +347,8 @@ class EventBase:
 
     @cython.cfunc
     def _forget(self, ev: Event) -> None:
-        # Detach an event whose fd entry is already gone (stale): no poller call.
+        # Everything detach() does but the fd table: for events whose fd entry is already
+        # gone (stale), and as the first half of _detach.
         if ev._res:
             ev._res = 0
             self._nactive -= 1
@@ -356,16 +360,9 @@ class EventBase:
 
     @cython.cfunc
     def _detach(self, ev: Event) -> None:
-        if ev._res:
-            ev._res = 0
-            self._nactive -= 1
-        if not ev._attached:
-            return
-        ev._attached = False
-        self._nattached -= 1
-        if ev._heap_index >= 0:
-            self._timers.remove(ev)
-        if ev._events & EV_IO:
+        in_table: cython.bint = ev._attached and (ev._events & EV_IO) != 0
+        self._forget(ev)
+        if in_table:
             stale: Any = self._evmap.remove(ev)
             if stale is not None:
                 for old in stale:
