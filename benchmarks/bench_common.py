@@ -4,9 +4,11 @@ Every benchmark script prints exactly one JSON object on one line to stdout as i
 result; anything else goes to stderr.
 """
 
+import argparse
 import json
 import os
 import resource
+import socket
 import statistics
 import sys
 
@@ -74,3 +76,72 @@ def lcg_delays_us(n, seed):
     for _ in range(n):
         x = (x * a + c) & mask
         yield (x >> 33) % 1000000
+
+
+def new_asyncio_loop(use_uvloop):
+    """A new event loop (uvloop's with use_uvloop), set as the current one.
+
+    Returns (loop, impl, version) where impl is "uvloop" or "asyncio"."""
+    import asyncio
+
+    if use_uvloop:
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+        impl, version = "uvloop", uvloop.__version__
+    else:
+        loop = asyncio.new_event_loop()
+        impl, version = "asyncio", sys.version.split()[0]
+    asyncio.set_event_loop(loop)
+    return loop, impl, version
+
+
+# ---------------------------------------------------------------- chain benchmark
+
+
+def chain_args(doc, uvloop_flag=False):
+    """The chain scripts' command line (--pipes --active --writes --rounds [--uvloop]),
+    checked, with the open-file limit raised for the socketpairs."""
+    ap = argparse.ArgumentParser(description=doc)
+    ap.add_argument("--pipes", type=int, default=100)
+    ap.add_argument("--active", type=int, default=100)
+    ap.add_argument("--writes", type=int, default=100000)
+    ap.add_argument("--rounds", type=int, default=5)
+    if uvloop_flag:
+        ap.add_argument("--uvloop", action="store_true")
+    a = ap.parse_args()
+    if not (1 <= a.active <= a.pipes) or a.rounds < 1 or a.writes < 0:
+        sys.exit("bad sizes")
+    raise_nofile(2 * a.pipes + 32)
+    return a
+
+
+def chain_socketpairs(n):
+    """n non-blocking socketpairs: returns (pairs, read fds, write fds)."""
+    pairs = [socket.socketpair() for _ in range(n)]
+    for s0, s1 in pairs:
+        s0.setblocking(False)
+        s1.setblocking(False)
+    return pairs, [p[0].fileno() for p in pairs], [p[1].fileno() for p in pairs]
+
+
+def close_socketpairs(pairs):
+    for s0, s1 in pairs:
+        s0.close()
+        s1.close()
+
+
+def chain_result(a, impl, samples, **extra):
+    """The chain result object: the sizes, the median and the samples, then `extra`."""
+    return {
+        "bench": "chain",
+        "impl": impl,
+        "pipes": a.pipes,
+        "active": a.active,
+        "writes": a.writes,
+        "events_per_round": a.active + a.writes,
+        "rounds": a.rounds,
+        "ns_per_event": round(median(samples), 1),
+        "samples_ns_per_event": [round(s, 1) for s in samples],
+        **extra,
+    }

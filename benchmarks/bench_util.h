@@ -3,12 +3,15 @@
 #define FDEVENT_BENCH_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline int64_t now_ns(void)
 {
@@ -87,6 +90,89 @@ static inline uint64_t lcg_next(uint64_t *x)
 {
     *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
     return *x;
+}
+
+/* ---- the chain benchmarks (chain_floor.c, chain_libevent.c) ---- */
+
+struct chain_opts {
+    int npipes, nactive, nwrites, nrounds;
+};
+
+/* Parse --pipes --active --writes --rounds (defaults 100, 100, 100000, 5), check the
+ * sizes, and raise the open-file limit for the socketpairs.  Returns 0, or 2 (the exit
+ * status) after saying why on stderr. */
+static inline int chain_parse_args(int argc, char **argv, struct chain_opts *o)
+{
+    int i;
+    long limit = raise_nofile();
+
+    o->npipes = 100;
+    o->nactive = 100;
+    o->nwrites = 100000;
+    o->nrounds = 5;
+    for (i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--pipes")) o->npipes = (int)arg_long(argv[i], argv[i + 1]);
+        else if (!strcmp(argv[i], "--active")) o->nactive = (int)arg_long(argv[i], argv[i + 1]);
+        else if (!strcmp(argv[i], "--writes")) o->nwrites = (int)arg_long(argv[i], argv[i + 1]);
+        else if (!strcmp(argv[i], "--rounds")) o->nrounds = (int)arg_long(argv[i], argv[i + 1]);
+        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    }
+    if (o->npipes < 1 || o->nactive < 1 || o->nactive > o->npipes || o->nrounds < 1 ||
+        o->nwrites < 0) {
+        fprintf(stderr, "bad sizes\n");
+        return 2;
+    }
+    if ((long)o->npipes * 2 + 16 > limit) {
+        fprintf(stderr, "open-file limit %ld too low for %d socketpairs\n", limit, o->npipes);
+        return 2;
+    }
+    return 0;
+}
+
+/* Open n non-blocking AF_UNIX socketpairs into new arrays *rfd (read ends) and *wfd
+ * (write ends).  Returns 0, or -1 after saying why on stderr. */
+static inline int chain_open_pairs(int n, int **rfd, int **wfd)
+{
+    int i;
+    *rfd = calloc((size_t)n, sizeof(int));
+    *wfd = calloc((size_t)n, sizeof(int));
+    if (!*rfd || !*wfd) { perror("calloc"); return -1; }
+    for (i = 0; i < n; i++) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) { perror("socketpair"); return -1; }
+        fcntl(sv[0], F_SETFL, O_NONBLOCK);
+        fcntl(sv[1], F_SETFL, O_NONBLOCK);
+        (*rfd)[i] = sv[0];
+        (*wfd)[i] = sv[1];
+    }
+    return 0;
+}
+
+/* Close the n socketpairs and free the arrays chain_open_pairs made. */
+static inline void chain_close_pairs(int n, int *rfd, int *wfd)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        close(rfd[i]);
+        close(wfd[i]);
+    }
+    free(rfd);
+    free(wfd);
+}
+
+/* Print the chain result's common fields, up to and including the samples list; the
+ * caller adds any more fields and the closing brace. */
+static inline void chain_print_result(const char *impl, const struct chain_opts *o,
+                                      const double *samples)
+{
+    int r;
+    printf("{\"bench\": \"chain\", \"impl\": \"%s\", \"pipes\": %d, \"active\": %d, "
+           "\"writes\": %d, \"events_per_round\": %ld, \"rounds\": %d, \"ns_per_event\": %.1f, "
+           "\"samples_ns_per_event\": [", impl, o->npipes, o->nactive, o->nwrites,
+           (long)o->nactive + o->nwrites, o->nrounds, median_d(samples, o->nrounds));
+    for (r = 0; r < o->nrounds; r++)
+        printf("%s%.1f", r ? ", " : "", samples[r]);
+    printf("]");
 }
 
 #endif

@@ -5,10 +5,7 @@ the write budget lasts; a round is timed from run_forever() until every byte has
 read (then loop.stop()).  Prints one JSON line with ns per event (median of rounds).
 """
 
-import argparse
-import asyncio
 import os
-import socket
 import sys
 import time
 
@@ -16,33 +13,9 @@ import bench_common as bc
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--pipes", type=int, default=100)
-    ap.add_argument("--active", type=int, default=100)
-    ap.add_argument("--writes", type=int, default=100000)
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--uvloop", action="store_true")
-    a = ap.parse_args()
-    if not (1 <= a.active <= a.pipes) or a.rounds < 1 or a.writes < 0:
-        sys.exit("bad sizes")
-    bc.raise_nofile(2 * a.pipes + 32)
-
-    if a.uvloop:
-        import uvloop
-
-        loop = uvloop.new_event_loop()
-        impl, version = "uvloop", uvloop.__version__
-    else:
-        loop = asyncio.new_event_loop()
-        impl, version = "asyncio", sys.version.split()[0]
-    asyncio.set_event_loop(loop)
-
-    pairs = [socket.socketpair() for _ in range(a.pipes)]
-    rfds = [p[0].fileno() for p in pairs]
-    wfds = [p[1].fileno() for p in pairs]
-    for s0, s1 in pairs:
-        s0.setblocking(False)
-        s1.setblocking(False)
+    a = bc.chain_args(__doc__, uvloop_flag=True)
+    loop, impl, version = bc.new_asyncio_loop(a.uvloop)
+    pairs, rfds, wfds = bc.chain_socketpairs(a.pipes)
     npipes = a.pipes
     wnext = wfds[1:] + wfds[:1]
     read, write = os.read, os.write
@@ -77,23 +50,8 @@ def main():
     for fd in rfds:
         loop.remove_reader(fd)
     loop.close()
-    for s0, s1 in pairs:
-        s0.close()
-        s1.close()
-    bc.emit(
-        {
-            "bench": "chain",
-            "impl": impl,
-            "pipes": npipes,
-            "active": a.active,
-            "writes": a.writes,
-            "events_per_round": a.active + a.writes,
-            "rounds": a.rounds,
-            "ns_per_event": round(bc.median(samples), 1),
-            "samples_ns_per_event": [round(s, 1) for s in samples],
-            "version": version,
-        }
-    )
+    bc.close_socketpairs(pairs)
+    bc.emit(bc.chain_result(a, impl, samples, version=version))
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ is timed from dispatch() until every byte has been read (then loopbreak()).  Pri
 JSON line: ns per event (= per read callback), the median of the timed rounds.
 """
 
-import argparse
 import os
-import socket
 import sys
 import time
 
@@ -18,25 +16,11 @@ import bench_common as bc
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--pipes", type=int, default=100)
-    ap.add_argument("--active", type=int, default=100)
-    ap.add_argument("--writes", type=int, default=100000)
-    ap.add_argument("--rounds", type=int, default=5)
-    a = ap.parse_args()
-    if not (1 <= a.active <= a.pipes) or a.rounds < 1 or a.writes < 0:
-        sys.exit("bad sizes")
-    bc.raise_nofile(2 * a.pipes + 32)
-
+    a = bc.chain_args(__doc__)
     fdevent, info = bc.import_fdevent()
     from fdevent import EV_PERSIST, EV_READ, Event
 
-    pairs = [socket.socketpair() for _ in range(a.pipes)]
-    rfds = [p[0].fileno() for p in pairs]
-    wfds = [p[1].fileno() for p in pairs]
-    for s0, s1 in pairs:
-        s0.setblocking(False)
-        s1.setblocking(False)
+    pairs, rfds, wfds = bc.chain_socketpairs(a.pipes)
     npipes = a.pipes
     # wnext[i]: the write end of the pair after i (wrapping)
     wnext = wfds[1:] + wfds[:1]
@@ -76,25 +60,13 @@ def main():
         if r >= 0:
             samples.append((t1 - t0) / state[2])
 
-    result = {
-        "bench": "chain",
-        "impl": bc.impl_name_fdevent(info),
-        "pipes": npipes,
-        "active": a.active,
-        "writes": a.writes,
-        "events_per_round": a.active + a.writes,
-        "rounds": a.rounds,
-        "ns_per_event": round(bc.median(samples), 1),
-        "samples_ns_per_event": [round(s, 1) for s in samples],
-        "backend": getattr(base, "backend", "?"),
-        **info,
-    }
+    result = bc.chain_result(
+        a, bc.impl_name_fdevent(info), samples, backend=getattr(base, "backend", "?"), **info
+    )
     for ev in events:
         ev.detach()
     base.close()
-    for s0, s1 in pairs:
-        s0.close()
-        s1.close()
+    bc.close_socketpairs(pairs)
     bc.emit(result)
 
 

@@ -4,50 +4,31 @@
  * pipe holds a byte, so there is no polling and no dispatch.  This is the
  * cost an event loop cannot go below.  Prints one JSON line.
  */
-#include <fcntl.h>
 #include <stdint.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bench_util.h"
 
 int main(int argc, char **argv)
 {
-    int npipes = 100, nactive = 100, nwrites = 100000, nrounds = 5;
+    struct chain_opts o;
+    int npipes, nactive, nwrites, nrounds;
     int i, r, space;
     int *rfd, *wfd, *pos;
     double *samples;
     long failures = 0;
-    long limit = raise_nofile();
 
-    for (i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--pipes")) npipes = (int)arg_long(argv[i], argv[i + 1]);
-        else if (!strcmp(argv[i], "--active")) nactive = (int)arg_long(argv[i], argv[i + 1]);
-        else if (!strcmp(argv[i], "--writes")) nwrites = (int)arg_long(argv[i], argv[i + 1]);
-        else if (!strcmp(argv[i], "--rounds")) nrounds = (int)arg_long(argv[i], argv[i + 1]);
-        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
-    }
-    if (npipes < 1 || nactive < 1 || nactive > npipes || nrounds < 1 || nwrites < 0) {
-        fprintf(stderr, "bad sizes\n");
+    if (chain_parse_args(argc, argv, &o) != 0)
         return 2;
-    }
-    if ((long)npipes * 2 + 16 > limit) {
-        fprintf(stderr, "open-file limit %ld too low for %d socketpairs\n", limit, npipes);
-        return 2;
-    }
-    rfd = calloc((size_t)npipes, sizeof(int));
-    wfd = calloc((size_t)npipes, sizeof(int));
+    npipes = o.npipes;
+    nactive = o.nactive;
+    nwrites = o.nwrites;
+    nrounds = o.nrounds;
     pos = calloc((size_t)nactive, sizeof(int));
     samples = calloc((size_t)nrounds, sizeof(double));
-    if (!rfd || !wfd || !pos || !samples) { perror("calloc"); return 1; }
-    for (i = 0; i < npipes; i++) {
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) { perror("socketpair"); return 1; }
-        fcntl(sv[0], F_SETFL, O_NONBLOCK);
-        fcntl(sv[1], F_SETFL, O_NONBLOCK);
-        rfd[i] = sv[0];
-        wfd[i] = sv[1];
-    }
+    if (!pos || !samples) { perror("calloc"); return 1; }
+    if (chain_open_pairs(npipes, &rfd, &wfd) != 0)
+        return 1;
     space = npipes / nactive;
 
     for (r = -1; r < nrounds; r++) {
@@ -91,17 +72,10 @@ int main(int argc, char **argv)
             samples[r] = (double)(t1 - t0) / (double)target;
     }
 
-    printf("{\"bench\": \"chain\", \"impl\": \"floor\", \"pipes\": %d, \"active\": %d, "
-           "\"writes\": %d, \"events_per_round\": %ld, \"rounds\": %d, \"ns_per_event\": %.1f, "
-           "\"samples_ns_per_event\": [", npipes, nactive, nwrites, (long)nactive + nwrites,
-           nrounds, median_d(samples, nrounds));
-    for (r = 0; r < nrounds; r++)
-        printf("%s%.1f", r ? ", " : "", samples[r]);
-    printf("]}\n");
-    for (i = 0; i < npipes; i++) {
-        close(rfd[i]);
-        close(wfd[i]);
-    }
-    free(rfd); free(wfd); free(pos); free(samples);
+    chain_print_result("floor", &o, samples);
+    printf("}\n");
+    chain_close_pairs(npipes, rfd, wfd);
+    free(pos);
+    free(samples);
     return 0;
 }

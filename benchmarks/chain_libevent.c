@@ -7,14 +7,12 @@
  * injected and forwarded byte has been read, then broken.  Prints one JSON line.
  */
 #include <event2/event.h>
-#include <fcntl.h>
 #include <stdint.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bench_util.h"
 
-static int npipes = 100, nactive = 100, nwrites = 100000, nrounds = 5;
+static int npipes, nactive, nwrites, nrounds;
 static int *rfd, *wfd;
 static long reads_done, writes_left, target, failures;
 static struct event_base *base;
@@ -42,41 +40,26 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 
 int main(int argc, char **argv)
 {
+    struct chain_opts o;
     int i, r, space;
     struct event **evs;
     double *samples;
-    long limit = raise_nofile();
 
-    for (i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--pipes")) npipes = (int)arg_long(argv[i], argv[i + 1]);
-        else if (!strcmp(argv[i], "--active")) nactive = (int)arg_long(argv[i], argv[i + 1]);
-        else if (!strcmp(argv[i], "--writes")) nwrites = (int)arg_long(argv[i], argv[i + 1]);
-        else if (!strcmp(argv[i], "--rounds")) nrounds = (int)arg_long(argv[i], argv[i + 1]);
-        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
-    }
-    if (npipes < 1 || nactive < 1 || nactive > npipes || nrounds < 1 || nwrites < 0) {
-        fprintf(stderr, "bad sizes\n");
+    if (chain_parse_args(argc, argv, &o) != 0)
         return 2;
-    }
-    if ((long)npipes * 2 + 16 > limit) {
-        fprintf(stderr, "open-file limit %ld too low for %d socketpairs\n", limit, npipes);
-        return 2;
-    }
-    rfd = calloc((size_t)npipes, sizeof(int));
-    wfd = calloc((size_t)npipes, sizeof(int));
+    npipes = o.npipes;
+    nactive = o.nactive;
+    nwrites = o.nwrites;
+    nrounds = o.nrounds;
     evs = calloc((size_t)npipes, sizeof(*evs));
     samples = calloc((size_t)nrounds, sizeof(double));
-    if (!rfd || !wfd || !evs || !samples) { perror("calloc"); return 1; }
+    if (!evs || !samples) { perror("calloc"); return 1; }
 
     base = event_base_new();
     if (!base) { fprintf(stderr, "event_base_new failed\n"); return 1; }
+    if (chain_open_pairs(npipes, &rfd, &wfd) != 0)
+        return 1;
     for (i = 0; i < npipes; i++) {
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) { perror("socketpair"); return 1; }
-        fcntl(sv[0], F_SETFL, O_NONBLOCK);
-        fcntl(sv[1], F_SETFL, O_NONBLOCK);
-        rfd[i] = sv[0];
-        wfd[i] = sv[1];
         evs[i] = event_new(base, rfd[i], EV_READ | EV_PERSIST, on_read, (void *)(intptr_t)i);
         if (!evs[i] || event_add(evs[i], NULL) != 0) { fprintf(stderr, "event_add failed\n"); return 1; }
     }
@@ -102,21 +85,15 @@ int main(int argc, char **argv)
             samples[r] = (double)(t1 - t0) / (double)target;
     }
 
-    printf("{\"bench\": \"chain\", \"impl\": \"libevent\", \"pipes\": %d, \"active\": %d, "
-           "\"writes\": %d, \"events_per_round\": %ld, \"rounds\": %d, \"ns_per_event\": %.1f, "
-           "\"samples_ns_per_event\": [", npipes, nactive, nwrites, target, nrounds,
-           median_d(samples, nrounds));
-    for (r = 0; r < nrounds; r++)
-        printf("%s%.1f", r ? ", " : "", samples[r]);
-    printf("], \"backend\": \"%s\", \"libevent_version\": \"%s\"}\n",
+    chain_print_result("libevent", &o, samples);
+    printf(", \"backend\": \"%s\", \"libevent_version\": \"%s\"}\n",
            event_base_get_method(base), event_get_version());
 
-    for (i = 0; i < npipes; i++) {
+    for (i = 0; i < npipes; i++)
         event_free(evs[i]);
-        close(rfd[i]);
-        close(wfd[i]);
-    }
+    chain_close_pairs(npipes, rfd, wfd);
     event_base_free(base);
-    free(rfd); free(wfd); free(evs); free(samples);
+    free(evs);
+    free(samples);
     return 0;
 }

@@ -7,9 +7,7 @@ pair holds a byte: no polling, no queue, no priority. No Python event library ca
 this; what an event loop adds on top of it is its own cost. Prints one JSON line.
 """
 
-import argparse
 import os
-import socket
 import sys
 import time
 
@@ -17,22 +15,8 @@ import bench_common as bc
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--pipes", type=int, default=100)
-    ap.add_argument("--active", type=int, default=100)
-    ap.add_argument("--writes", type=int, default=100000)
-    ap.add_argument("--rounds", type=int, default=5)
-    a = ap.parse_args()
-    if not (1 <= a.active <= a.pipes) or a.rounds < 1 or a.writes < 0:
-        sys.exit("bad sizes")
-    bc.raise_nofile(2 * a.pipes + 32)
-
-    pairs = [socket.socketpair() for _ in range(a.pipes)]
-    for s0, s1 in pairs:
-        s0.setblocking(False)
-        s1.setblocking(False)
-    rfds = [p[0].fileno() for p in pairs]
-    wfds = [p[1].fileno() for p in pairs]
+    a = bc.chain_args(__doc__)
+    pairs, rfds, wfds = bc.chain_socketpairs(a.pipes)
     npipes = a.pipes
     wnext = wfds[1:] + wfds[:1]
     read, write = os.read, os.write
@@ -72,22 +56,8 @@ def main():
             sys.exit(f"pyfloor: {state[0]} reads of {target}")
         if r >= 0:
             samples.append((t1 - t0) / target)
-    for s0, s1 in pairs:
-        s0.close()
-        s1.close()
-    bc.emit(
-        {
-            "bench": "chain",
-            "impl": "python-floor",
-            "pipes": npipes,
-            "active": a.active,
-            "writes": a.writes,
-            "events_per_round": a.active + a.writes,
-            "rounds": a.rounds,
-            "ns_per_event": round(bc.median(samples), 1),
-            "samples_ns_per_event": [round(s, 1) for s in samples],
-        }
-    )
+    bc.close_socketpairs(pairs)
+    bc.emit(bc.chain_result(a, "python-floor", samples))
 
 
 if __name__ == "__main__":

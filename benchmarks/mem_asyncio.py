@@ -5,9 +5,6 @@ eventfds (10,000 by default: the open-file limit is 20,000).  Reports the RSS de
 that covers only what goes through Python's allocators).  Prints one JSON line.
 """
 
-import asyncio
-import sys
-
 import bench_common as bc
 import mem_common as mc
 
@@ -15,15 +12,7 @@ import mem_common as mc
 def main():
     a = mc.parse_args(__doc__, per_fd=False, uvloop_flag=True)
     mc.start_tracemalloc(a)
-    if a.uvloop:
-        import uvloop
-
-        loop = uvloop.new_event_loop()
-        impl, version = "uvloop", uvloop.__version__
-    else:
-        loop = asyncio.new_event_loop()
-        impl, version = "asyncio", sys.version.split()[0]
-    asyncio.set_event_loop(loop)
+    loop, impl, version = bc.new_asyncio_loop(a.uvloop)
     fds = mc.make_eventfds(a.fds + 1)
     spare = fds.pop()
 

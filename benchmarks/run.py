@@ -27,6 +27,7 @@ import argparse
 import atexit
 import contextlib
 import datetime
+import functools
 import json
 import os
 import platform
@@ -313,6 +314,17 @@ def loadavg():
 # ---------------------------------------------------------------- benchmarks
 
 
+def py_script_argv(bench, impl, opts):
+    """argv of a Python benchmark script: <bench>_fdevent.py for the fdevent cores,
+    <bench>_asyncio.py (with --uvloop for uvloop) for asyncio and uvloop; None otherwise."""
+    if impl.startswith("fdevent-"):
+        return [PY, os.path.join(HERE, f"{bench}_fdevent.py"), *opts]
+    if impl in ("asyncio", "uvloop"):
+        argv = [PY, os.path.join(HERE, f"{bench}_asyncio.py"), *opts]
+        return [*argv, "--uvloop"] if impl == "uvloop" else argv
+    return None
+
+
 class Harness:
     def __init__(self, args, cfg, built, avail):
         self.args, self.cfg, self.built, self.avail = args, cfg, built, avail
@@ -328,6 +340,11 @@ class Harness:
                 raise BenchError(f"{impl}: the subprocess loaded the {res.get('core')} core")
         return res
 
+    def run_single(self, impl, argv, timeout):
+        """Run a single-process benchmark pinned to the server CPU; check its core."""
+        res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), timeout)
+        return self.check_core(impl, res)
+
     # chain -----------------------------------------------------------------
     def chain(self, impl, p):
         c = self.cfg["chain"]
@@ -341,20 +358,15 @@ class Harness:
             "--rounds",
             str(c["rounds"]),
         ]
-        if impl.startswith("fdevent-"):
-            argv = [PY, os.path.join(HERE, "chain_fdevent.py"), *opts]
-        elif impl in ("asyncio", "uvloop"):
-            argv = [PY, os.path.join(HERE, "chain_asyncio.py"), *opts]
-            if impl == "uvloop":
-                argv.append("--uvloop")
-        elif impl == "libevent":
+        if impl == "libevent":
             argv = [self.built["chain_libevent"], *opts]
+        elif impl == "floor":
+            argv = [self.built["chain_floor"], *opts]
         elif impl == "python-floor":
             argv = [PY, os.path.join(HERE, "chain_pyfloor.py"), *opts]
         else:
-            argv = [self.built["chain_floor"], *opts]
-        res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])
-        return self.check_core(impl, res)
+            argv = py_script_argv("chain", impl, opts)
+        return self.run_single(impl, argv, c["timeout"])
 
     # echo ------------------------------------------------------------------
     def echo(self, impl, p):
@@ -362,14 +374,7 @@ class Harness:
         if "echoload" not in self.built:
             raise BenchError("echoload was not built")
         bound = c["warmup"] + c["duration"] + 60
-        if impl.startswith("fdevent-"):
-            argv = [PY, os.path.join(HERE, "echo_fdevent.py")]
-        elif impl in ("asyncio", "uvloop"):
-            argv = [PY, os.path.join(HERE, "echo_asyncio.py")]
-            if impl == "uvloop":
-                argv.append("--uvloop")
-        else:
-            argv = [self.built["echo_libevent"]]
+        argv = py_script_argv("echo", impl, []) or [self.built["echo_libevent"]]
         argv += ["--port", "0", "--max-seconds", str(bound)]
         server = spawn(self.pinned(self.args.server_cpu, argv), env=py_env(impl))
         try:
@@ -443,31 +448,19 @@ class Harness:
     def timers(self, impl, p):
         c = self.cfg["timers"]
         opts = ["--count", str(c["count"]), "--seed", str(c["seed"])]
-        if impl.startswith("fdevent-"):
-            argv = [PY, os.path.join(HERE, "timers_fdevent.py"), *opts]
-        elif impl in ("asyncio", "uvloop"):
-            argv = [PY, os.path.join(HERE, "timers_asyncio.py"), *opts]
-            if impl == "uvloop":
-                argv.append("--uvloop")
-        else:
-            argv = [self.built["timers_libevent"], *opts]
-        res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])
-        return self.check_core(impl, res)
+        argv = py_script_argv("timers", impl, opts) or [self.built["timers_libevent"], *opts]
+        return self.run_single(impl, argv, c["timeout"])
 
     # mem -------------------------------------------------------------------
     def mem(self, impl, p):
         c = self.cfg["mem"]
         opts = ["--fds", str(c["fds"])]
         if impl.startswith("fdevent-"):
-            argv = [PY, os.path.join(HERE, "mem_fdevent.py"), *opts, "--per-fd", str(p["per_fd"])]
-        else:
-            argv = [PY, os.path.join(HERE, "mem_asyncio.py"), *opts]
-            if impl == "uvloop":
-                argv.append("--uvloop")
+            opts += ["--per-fd", str(p["per_fd"])]
+        argv = py_script_argv("mem", impl, opts)
         if p["method"] == "tracemalloc":
             argv.append("--tracemalloc")
-        res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])
-        return self.check_core(impl, res)
+        return self.run_single(impl, argv, c["timeout"])
 
 
 def size_label(n):
@@ -555,6 +548,24 @@ def md_table(header, rows):
     return "\n".join(out)
 
 
+def summary_median(d, key):
+    """The median of one metric of an implementation's summary (None/falsy if missing)."""
+    s = d["summary"].get(key)
+    return s and s["median"]
+
+
+def report_section(title, intro, header, points, cells):
+    """A report section: title, intro paragraph, then a table with one row per
+    (point, implementation): the point's label, the implementation, cells(pt, impl, d),
+    and the errors column."""
+    rows = [
+        [pt["label"], impl, *cells(pt, impl, d), d["errors"] or ""]
+        for pt in points
+        for impl, d in pt["impls"].items()
+    ]
+    return [title, "", intro, "", md_table([*header, "errors"], rows), ""]
+
+
 def report(results, meta):
     ref = meta["reference"]
     lines = ["# fdevent benchmark results", ""]
@@ -586,51 +597,53 @@ def report(results, meta):
     if meta["notes"]:
         lines += ["Notes:", ""] + [f"- {n}" for n in meta["notes"]] + [""]
 
-    def rows_for(bench):
-        return results.get(bench, [])
-
     if "chain" in results:
         c = meta["config"]["chain"]
-        lines += [
+
+        def chain_cells(pt, impl, d):
+            floor = pt["impls"].get("floor", {}).get("summary", {}).get("ns_per_event")
+            s = d["summary"].get("ns_per_event")
+            above = s["median"] - floor["median"] if s and floor and impl != "floor" else None
+            return [
+                fmt(s and s["median"]),
+                # RUF001: the en dash is intended (a typographic range in the report)
+                f"{fmt(s['min'])}–{fmt(s['max'])}" if s else "—",  # noqa: RUF001
+                fmt(above),
+                fmt_ratio(d["ratio"].get("ns_per_event")),
+            ]
+
+        lines += report_section(
             "## 1. Chain (libevent bench.c style)",
-            "",
             f"{c['active']} active writers, {c['writes']:,} writes per round "
             f"({c['active'] + c['writes']:,} read callbacks), {c['rounds']} timed rounds "
             "per process (median). ns/event = wall time / read callbacks. "
             "'above floor' = ns/event minus the syscall floor (the loop's own cost).",
-            "",
-        ]
-        rows = []
-        for pt in rows_for("chain"):
-            floor = pt["impls"].get("floor", {}).get("summary", {}).get("ns_per_event")
-            for impl, d in pt["impls"].items():
-                s = d["summary"].get("ns_per_event")
-                above = s["median"] - floor["median"] if s and floor and impl != "floor" else None
-                rows.append(
-                    [
-                        pt["label"],
-                        impl,
-                        fmt(s and s["median"]),
-                        # RUF001: the en dash is intended (a typographic range in the report)
-                        f"{fmt(s['min'])}–{fmt(s['max'])}" if s else "—",  # noqa: RUF001
-                        fmt(above),
-                        fmt_ratio(d["ratio"].get("ns_per_event")),
-                        d["errors"] or "",
-                    ]
-                )
-        lines += [
-            md_table(
-                ["point", "impl", "ns/event", "range", "above floor", f"time / {ref}", "errors"],
-                rows,
-            ),
-            "",
-        ]
+            ["point", "impl", "ns/event", "range", "above floor", f"time / {ref}"],
+            results["chain"],
+            chain_cells,
+        )
 
     if "echo" in results:
         c = meta["config"]["echo"]
-        lines += [
+
+        def echo_cells(pt, impl, d):
+            g = functools.partial(summary_median, d)
+            return [
+                fmt(g("rps")),
+                fmt(g("p50_us"), 0),
+                fmt(g("p99_us"), 0),
+                fmt(g("cpu_user_us_per_req"), 2),
+                fmt(g("cpu_sys_us_per_req"), 2),
+                fmt(g("cpu_us_per_req"), 2),
+                fmt_ratio(d["ratio"].get("cpu_us_per_req")),
+                pct(g("server_cpu_util")),
+                pct(g("client_cpu_util")),
+                pct(g("other_cpu_util")),
+                fmt(g("server_minflt_per_req"), 2),
+            ]
+
+        lines += report_section(
             "## 2. Echo over loopback TCP (ping-pong)",
-            "",
             f"C connections, one request in flight each, every echoed byte verified; "
             f"{c['warmup']} s warm-up, then a {c['duration']} s measured window. Server "
             "CPU from /proc/PID/stat (utime, stime; 1/CLK_TCK resolution) at the window's "
@@ -639,110 +652,74 @@ def report(results, meta):
             "CPU' = CPU everything else on the machine used meanwhile, in % of one core (from "
             "/proc/stat; high = a noisy run); 'faults/req' = the server's minor page "
             "faults per request.",
-            "",
-        ]
-        rows = []
-        for pt in rows_for("echo"):
-            for impl, d in pt["impls"].items():
-                sm = d["summary"]
-                g = lambda k, sm=sm: sm.get(k) and sm[k]["median"]  # noqa: E731
-                rows.append(
-                    [
-                        pt["label"],
-                        impl,
-                        fmt(g("rps")),
-                        fmt(g("p50_us"), 0),
-                        fmt(g("p99_us"), 0),
-                        fmt(g("cpu_user_us_per_req"), 2),
-                        fmt(g("cpu_sys_us_per_req"), 2),
-                        fmt(g("cpu_us_per_req"), 2),
-                        fmt_ratio(d["ratio"].get("cpu_us_per_req")),
-                        pct(g("server_cpu_util")),
-                        pct(g("client_cpu_util")),
-                        pct(g("other_cpu_util")),
-                        fmt(g("server_minflt_per_req"), 2),
-                        d["errors"] or "",
-                    ]
-                )
-        lines += [
-            md_table(
-                [
-                    "config",
-                    "impl",
-                    "req/s",
-                    "p50 µs",
-                    "p99 µs",
-                    "user µs/req",
-                    "sys µs/req",
-                    "CPU µs/req",
-                    f"CPU / {ref}",
-                    "srv CPU",
-                    "load CPU",
-                    "other CPU",
-                    "faults/req",
-                    "errors",
-                ],
-                rows,
-            ),
-            "",
-        ]
+            [
+                "config",
+                "impl",
+                "req/s",
+                "p50 µs",
+                "p99 µs",
+                "user µs/req",
+                "sys µs/req",
+                "CPU µs/req",
+                f"CPU / {ref}",
+                "srv CPU",
+                "load CPU",
+                "other CPU",
+                "faults/req",
+            ],
+            results["echo"],
+            echo_cells,
+        )
 
     if "timers" in results:
         c = meta["config"]["timers"]
-        lines += [
+
+        def timers_cells(pt, impl, d):
+            g = functools.partial(summary_median, d)
+            return [
+                fmt(g("cpu_s"), 3),
+                fmt(g("user_s"), 3),
+                fmt(g("sys_s"), 3),
+                f"{fmt(g('schedule_cpu_s'), 2)} / {fmt(g('cancel_cpu_s'), 2)} / "
+                f"{fmt(g('run_cpu_s'), 2)}",
+                fmt(g("peak_rss_kib") and g("peak_rss_kib") / 1024, 1),
+                fmt(g("rss_growth_kib") and g("rss_growth_kib") / 1024, 1),
+                fmt_ratio(d["ratio"].get("cpu_s")),
+            ]
+
+        lines += report_section(
             "## 3. Timers",
-            "",
             f"{c['count']:,} one-shot timers, delays from a fixed-seed LCG (seed "
             f"{c['seed']}) under 1 s, every second one cancelled, run until the rest "
             "fire. CPU = user+sys (getrusage) over schedule + cancel + run. Peak RSS = "
             "ru_maxrss of the whole process; 'growth' = peak minus the RSS before "
             "scheduling (the interpreter and the delay list are in the baseline).",
-            "",
-        ]
-        rows = []
-        for pt in rows_for("timers"):
-            for impl, d in pt["impls"].items():
-                sm = d["summary"]
-                g = lambda k, sm=sm: sm.get(k) and sm[k]["median"]  # noqa: E731
-                rows.append(
-                    [
-                        pt["label"],
-                        impl,
-                        fmt(g("cpu_s"), 3),
-                        fmt(g("user_s"), 3),
-                        fmt(g("sys_s"), 3),
-                        f"{fmt(g('schedule_cpu_s'), 2)} / {fmt(g('cancel_cpu_s'), 2)} / "
-                        f"{fmt(g('run_cpu_s'), 2)}",
-                        fmt(g("peak_rss_kib") and g("peak_rss_kib") / 1024, 1),
-                        fmt(g("rss_growth_kib") and g("rss_growth_kib") / 1024, 1),
-                        fmt_ratio(d["ratio"].get("cpu_s")),
-                        d["errors"] or "",
-                    ]
-                )
-        lines += [
-            md_table(
-                [
-                    "point",
-                    "impl",
-                    "CPU s",
-                    "user s",
-                    "sys s",
-                    "schedule / cancel / run s",
-                    "peak RSS MiB",
-                    "growth MiB",
-                    f"CPU / {ref}",
-                    "errors",
-                ],
-                rows,
-            ),
-            "",
-        ]
+            [
+                "point",
+                "impl",
+                "CPU s",
+                "user s",
+                "sys s",
+                "schedule / cancel / run s",
+                "peak RSS MiB",
+                "growth MiB",
+                f"CPU / {ref}",
+            ],
+            results["timers"],
+            timers_cells,
+        )
 
     if "mem" in results:
         c = meta["config"]["mem"]
-        lines += [
+
+        def mem_cells(pt, impl, d):
+            return [
+                fmt(summary_median(d, "bytes_per_event"), 0),
+                fmt_ratio(d["ratio"].get("bytes_per_event")),
+            ]
+
+        lines += report_section(
             "## 4. Memory per idle I/O event",
-            "",
             f"Persistent read events on eventfds that are never written (one fd each, so "
             f"{c['fds']:,} fit under the 20,000 open-file limit; socketpairs would need two "
             "fds each). fdevent allows several events per fd, so it is also measured at "
@@ -752,22 +729,10 @@ def report(results, meta):
             "memory for epoll registrations is not in it); tracemalloc = Python-heap "
             "delta (a separate process). uvloop's tracemalloc figure is omitted (libuv "
             "memory may not go through Python's allocators).",
-            "",
-        ]
-        rows = []
-        for pt in rows_for("mem"):
-            for impl, d in pt["impls"].items():
-                s = d["summary"].get("bytes_per_event")
-                rows.append(
-                    [
-                        pt["label"],
-                        impl,
-                        fmt(s and s["median"], 0),
-                        fmt_ratio(d["ratio"].get("bytes_per_event")),
-                        d["errors"] or "",
-                    ]
-                )
-        lines += [md_table(["point", "impl", "bytes/event", f"/ {ref}", "errors"], rows), ""]
+            ["point", "impl", "bytes/event", f"/ {ref}"],
+            results["mem"],
+            mem_cells,
+        )
 
     if meta.get("chart"):
         lines += [f"Chart: `{meta['chart']}`", ""]

@@ -5,24 +5,13 @@ stops the loop).  CPU from getrusage over schedule + cancel + run; peak RSS from
 ru_maxrss.  Prints one JSON line.
 """
 
-import asyncio
-import sys
-
 import bench_common as bc
 import timers_common as tc
 
 
 def main():
     a = tc.parse_args(__doc__, uvloop_flag=True)
-    if a.uvloop:
-        import uvloop
-
-        loop = uvloop.new_event_loop()
-        impl, version = "uvloop", uvloop.__version__
-    else:
-        loop = asyncio.new_event_loop()
-        impl, version = "asyncio", sys.version.split()[0]
-    asyncio.set_event_loop(loop)
+    loop, impl, version = bc.new_asyncio_loop(a.uvloop)
     handles = []
     state = [0, 0]  # fired, expected
 
