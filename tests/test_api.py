@@ -371,6 +371,25 @@ def test_assign_to_another_base(core: Any, backend: str) -> None:
         assert rec.count == 1
 
 
+def test_assign_to_another_base_while_queued_in_the_old_one(core: Any, backend: str) -> None:
+    """Detached while active, an event still has an entry in its old base's queue; assigned to
+    another base and activated there, it must run there (and never in the old base)."""
+    rec = Recorder()
+    with core.EventBase(backend=backend) as b1, core.EventBase(backend=backend) as b2:
+        ev = core.Event(b1, -1, EV_TIMEOUT, noop)
+        ev.activate(EV_TIMEOUT)
+        ev.detach()  # cancels the activation; b1's queue keeps a stale entry
+        ev.assign(b2, -1, EV_TIMEOUT, rec)
+        ev.activate(EV_TIMEOUT)
+        b2.loop(nonblock=True)
+        assert rec.events == [EV_TIMEOUT]
+        b1.loop(nonblock=True)  # b1 drops its stale entry without running anything
+        assert rec.count == 1
+        ev.activate(EV_TIMEOUT)
+        b2.loop(nonblock=True)
+        assert rec.count == 2
+
+
 def test_assign_attached_is_runtime_error(base: Any, core: Any) -> None:
     rec = Recorder()
     ev = core.Timer(base, rec)

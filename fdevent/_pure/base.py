@@ -512,6 +512,8 @@ class EventBase:
 
     @cython.cfunc
     def _run_one(self, ev: Event) -> None:
+        if ev._base is not self:
+            return  # assign()ed to another base after it was queued here: not ours to run
         ev._qcount -= 1
         if ev._qcount != 0 or not ev._res:
             return  # a stale copy, or cancelled by detach()

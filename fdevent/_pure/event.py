@@ -103,7 +103,11 @@ class Event:
         """
         if self._attached or self._res:
             raise RuntimeError(f"cannot assign {self!r}: detach it first")
+        old = self._base
         _setup(self, base, fd, events, callback, arg, priority)
+        if self._base is not old:
+            # Queue entries left in the old base are that base's to skip (base._run_one).
+            self._qcount = 0
 
     @cython.annotation_typing(False)
     def attach(self, timeout: float | datetime.timedelta | None = None) -> None:
