@@ -29,6 +29,7 @@ cdef double _clock() except? -1.0
 
 cdef inline int epoll_report(unsigned int bits) noexcept:
     # An epoll report as fdevent's mask; an error or hang-up wakes readers and writers alike.
+    # The compiled wait's twin of backends/epoll.py's _from_epoll: keep the two in step.
     if bits & (EPOLLERR | EPOLLHUP):
         return EV_IO
     return (EV_READ if bits & EPOLLIN else 0) | (EV_WRITE if bits & EPOLLOUT else 0)

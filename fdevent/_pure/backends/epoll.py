@@ -56,6 +56,7 @@ def _to_epoll(mask: int) -> int:
 
 
 def _from_epoll(events: int) -> int:
+    # The compiled core's wait translates in C with base.pxd's epoll_report: keep in step.
     if events & (_EPOLLERR | _EPOLLHUP):
         return EV_IO
     return (EV_READ if events & _EPOLLIN else 0) | (EV_WRITE if events & _EPOLLOUT else 0)
