@@ -21,6 +21,7 @@ COLORS = {
     "uvloop": "#91bfdb",
     "libevent": "#d73027",
     "floor": "#999999",
+    "python-floor": "#cccccc",
 }
 ORDER = list(COLORS)
 
