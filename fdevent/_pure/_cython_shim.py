@@ -22,8 +22,6 @@ _T = TypeVar("_T")
 compiled = False
 
 int = int  # noqa: A001 - mirrors cython.int
-uint = int
-longlong = int
 Py_ssize_t = int
 double = float
 bint = bool
@@ -67,16 +65,6 @@ def ccall(func: _T) -> _T:
     return func
 
 
-def inline(func: _T) -> _T:
-    """Return ``func`` unchanged."""
-    return func
-
-
-def locals(**_types: Any) -> Callable[[_T], _T]:  # noqa: A001 - mirrors cython.locals
-    """Return a decorator that changes nothing."""
-    return lambda func: func
-
-
 def exceptval(*_args: Any, **_kwargs: Any) -> Callable[[_T], _T]:
     """Return a decorator that changes nothing."""
     return lambda func: func
@@ -85,8 +73,3 @@ def exceptval(*_args: Any, **_kwargs: Any) -> Callable[[_T], _T]:
 def annotation_typing(_enabled: bool) -> Callable[[_T], _T]:
     """Return a decorator that changes nothing."""
     return lambda func: func
-
-
-def cast(_type: Any, value: _T, **_kwargs: Any) -> _T:
-    """Return ``value`` unchanged."""
-    return value
