@@ -18,7 +18,20 @@ from setuptools import Extension, setup
 HERE = Path(__file__).parent
 PURE = HERE / "fdevent" / "_pure"
 SRC = HERE / "build" / "cysrc"
-MODULES = ["_checks", "_timeheap", "_evmap", "event", "base"]
+MODULES = [
+    "_checks",
+    "_record",
+    "_sync",
+    "_timeheap",
+    "_evmap",
+    "event",
+    "base",
+    "backends/_poller",
+    "backends/epoll",
+    "backends/poll",
+    "backends/select",
+    "backends/kqueue",
+]
 HEADERS = ["_cext.h"]
 
 
@@ -28,7 +41,7 @@ def _stage() -> None:
     dest = SRC / "fdevent" / "_compiled"
     if SRC.exists():
         shutil.rmtree(SRC)
-    dest.mkdir(parents=True)
+    (dest / "backends").mkdir(parents=True)
     (SRC / "fdevent" / "__init__.py").write_text("")
     (dest / "__init__.py").write_text("")
     for name in MODULES:
@@ -38,6 +51,13 @@ def _stage() -> None:
                 shutil.copyfile(src, dest / (name + ext))
     for name in HEADERS:
         shutil.copyfile(PURE / name, dest / name)
+        shutil.copyfile(PURE / name, dest / "backends" / name)
+    # The compiled pollers' package: its __init__ (the factory) stays Python, so it is copied
+    # into the source tree next to the compiled modules rather than compiled.
+    (dest / "backends" / "__init__.py").write_text("")
+    pkg = HERE / "fdevent" / "_compiled" / "backends"
+    pkg.mkdir(exist_ok=True)
+    shutil.copyfile(PURE / "backends" / "__init__.py", pkg / "__init__.py")
 
 
 def _extensions() -> list[Extension]:
@@ -48,7 +68,7 @@ def _extensions() -> list[Extension]:
     _stage()
     exts = [
         Extension(
-            f"fdevent._compiled.{name}",
+            "fdevent._compiled." + name.replace("/", "."),
             [str((SRC / "fdevent" / "_compiled" / (name + ".py")).relative_to(HERE))],
             include_dirs=[str(SRC / "fdevent" / "_compiled")],
         )
@@ -60,6 +80,8 @@ def _extensions() -> list[Extension]:
         compiler_directives={
             "language_level": 3,
             "binding": True,
+            # Events and pollers hold C state and OS resources: nothing to pickle.
+            "auto_pickle": False,
         },
         quiet=True,
     )

@@ -3,9 +3,10 @@ from typing import Literal
 
 from fdevent._pure.base import EventBase as EventBase
 from fdevent._pure.event import Event as Event
+from fdevent._pure.event import Signal as Signal
 from fdevent._pure.event import Ticker as Ticker
 from fdevent._pure.event import Timer as Timer
 
 CORE: Literal["compiled"]
 
-__all__ = ["CORE", "Event", "EventBase", "Ticker", "Timer"]
+__all__ = ["CORE", "Event", "EventBase", "Signal", "Ticker", "Timer"]

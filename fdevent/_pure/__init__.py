@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .base import EventBase
-from .event import Event, Ticker, Timer
+from .event import Event, Signal, Ticker, Timer
 
 CORE = "pure"
 
-__all__ = ["CORE", "Event", "EventBase", "Ticker", "Timer"]
+__all__ = ["CORE", "Event", "EventBase", "Signal", "Ticker", "Timer"]

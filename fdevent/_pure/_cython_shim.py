@@ -23,6 +23,8 @@ compiled = False
 
 int = int  # noqa: A001 - mirrors cython.int
 Py_ssize_t = int
+uint = int
+ulong = int
 double = float
 bint = bool
 
@@ -55,6 +57,11 @@ def final(obj: _T) -> _T:
     return obj
 
 
+def inline(func: _T) -> _T:
+    """Return ``func`` unchanged (an inline C function when compiled)."""
+    return func
+
+
 def cfunc(func: _T) -> _T:
     """Return ``func`` unchanged (a ``cdef`` function when compiled)."""
     return func
@@ -73,3 +80,13 @@ def exceptval(*_args: Any, **_kwargs: Any) -> Callable[[_T], _T]:
 def annotation_typing(_enabled: bool) -> Callable[[_T], _T]:
     """Return a decorator that changes nothing."""
     return lambda func: func
+
+
+def declare(_type: Any, value: _T) -> _T:
+    """Return ``value`` (a C variable of ``_type`` when compiled)."""
+    return value
+
+
+def cast(_type: Callable[..., _T], value: Any) -> _T:
+    """Return ``value`` unchanged (an unchecked C cast when compiled)."""
+    return value  # type: ignore[no-any-return]

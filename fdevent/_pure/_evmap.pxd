@@ -1,24 +1,19 @@
-from .event cimport Event
+from ._record cimport EventRecord
 
 # Filled by the module's Python-level import of fdevent._flags; C ints on the hot path.
-cdef int EV_ET, EV_IO, EV_READ, EV_WRITE
-
-cdef class FdEntry:
-    cdef public tuple events
-    cdef int nread
-    cdef int nwrite
-    cdef int et
-
-    cdef int mask(self)
-    cdef count(self, Event ev, int delta)
-
+cdef int EV_CLOSED, EV_ET, EV_IO, EV_READ, EV_WRITE
 
 cdef class EvMap:
-    cdef public list fds
+    cdef public list heads
+    cdef public dict multi
     cdef public object poller
 
-    cdef FdEntry get(self, int fd)
-    cdef object add(self, Event ev)
-    cdef _new_entry(self, Event ev)
-    cdef object remove(self, Event ev)
+    cdef EventRecord head(self, int fd)
+    cdef int mask(self, int fd)
+    cdef _count(self, object c, EventRecord ev, int delta)
+    cdef object add(self, EventRecord ev)
+    cdef _first(self, EventRecord ev)
+    cdef object _unlink_all(self, int fd)
+    cdef object remove(self, EventRecord ev)
+    cdef object drop(self, int fd)
     cdef clear(self)

@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover - the pure core without Cython installed
     from . import _cython_shim as cython  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
-    from .event import Event
+    from ._record import EventRecord
 
 
 @cython.final
@@ -26,14 +26,14 @@ class TimerHeap:
     """Min-heap of events keyed by ``(ev._deadline, ev._seq)``."""
 
     def __init__(self) -> None:
-        self.heap: list[Event] = []
+        self.heap: list[EventRecord] = []
         self.seq = 0
 
     def __len__(self) -> int:
         return len(self.heap)
 
     @cython.cfunc
-    def schedule(self, ev: Event, deadline: cython.double) -> None:
+    def schedule(self, ev: EventRecord, deadline: cython.double) -> None:
         """Put ``ev`` in the heap due at ``deadline``, or move it there if it is in already."""
         self.seq += 1
         ev._seq = self.seq
@@ -51,11 +51,11 @@ class TimerHeap:
             self._sift_down(i)
 
     @cython.cfunc
-    def remove(self, ev: Event) -> None:
+    def remove(self, ev: EventRecord) -> None:
         """Take ``ev`` out of the heap; it must be in it."""
         heap = self.heap
         i: cython.Py_ssize_t = ev._heap_index
-        last: Event = heap.pop()
+        last: EventRecord = heap.pop()
         ev._heap_index = -1
         if last is not ev:
             heap[i] = last
@@ -64,11 +64,11 @@ class TimerHeap:
             self._sift_up(last._heap_index)
 
     @cython.cfunc
-    def pop(self) -> Event:
+    def pop(self) -> EventRecord:
         """Take the earliest event out of the heap and return it; the heap must not be empty."""
         heap = self.heap
-        top: Event = heap[0]
-        last: Event = heap.pop()
+        top: EventRecord = heap[0]
+        last: EventRecord = heap.pop()
         top._heap_index = -1
         if last is not top:
             heap[0] = last
@@ -79,7 +79,7 @@ class TimerHeap:
     @cython.cfunc
     def clear(self) -> None:
         """Empty the heap, marking every event as out of it."""
-        ev: Event
+        ev: EventRecord
         for ev in self.heap:
             ev._heap_index = -1
         self.heap = []
@@ -87,8 +87,8 @@ class TimerHeap:
     @cython.cfunc
     def _sift_up(self, i: cython.Py_ssize_t) -> None:
         heap = self.heap
-        ev: Event = heap[i]
-        parent: Event
+        ev: EventRecord = heap[i]
+        parent: EventRecord
         j: cython.Py_ssize_t
         while i > 0:
             j = (i - 1) >> 1
@@ -107,9 +107,9 @@ class TimerHeap:
     def _sift_down(self, i: cython.Py_ssize_t) -> None:
         heap = self.heap
         n: cython.Py_ssize_t = len(heap)
-        ev: Event = heap[i]
-        child: Event
-        other: Event
+        ev: EventRecord = heap[i]
+        child: EventRecord
+        other: EventRecord
         c: cython.Py_ssize_t
         while True:
             c = 2 * i + 1

@@ -1,44 +1,22 @@
-from cpython.exc cimport PyErr_CheckSignals
-from libc.errno cimport EINTR, errno
-
-from .event cimport Event
-from ._evmap cimport EvMap, FdEntry
+from ._evmap cimport EvMap
+from ._record cimport EventRecord
+from ._sync cimport CLock, thread_id
 from ._timeheap cimport TimerHeap
+from .backends._poller cimport Poller
 
 cdef extern from "_cext.h":
     double fdevent_monotonic() nogil
-    ctypedef union epoll_data_t:
-        int fd
-    cdef struct epoll_event:
-        unsigned int events
-        epoll_data_t data
-    int epoll_wait(int epfd, epoll_event *events, int maxevents, int timeout) nogil
-    enum:
-        EPOLLIN
-        EPOLLOUT
-        EPOLLERR
-        EPOLLHUP
 
 # Filled by the module's Python-level imports and assignments; C values on the hot path.
-cdef int EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE, MAX_PRIORITIES
+cdef int EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT, MAX_PRIORITIES
+cdef int ST_ATTACHED, ST_INTERNAL
 cdef double _INF, MAX_WAIT
-cdef int _EPOLL_BATCH
 
-cdef double _clock() except? -1.0
-
-
-cdef inline int epoll_report(unsigned int bits) noexcept:
-    # An epoll report as fdevent's mask; an error or hang-up wakes readers and writers alike.
-    # The compiled wait's twin of backends/epoll.py's _from_epoll: keep the two in step.
-    if bits & (EPOLLERR | EPOLLHUP):
-        return EV_IO
-    return (EV_READ if bits & EPOLLIN else 0) | (EV_WRITE if bits & EPOLLOUT else 0)
+cdef double _c_monotonic() except? -1.0
 
 cdef class EventBase:
-    cdef object _poller
+    cdef Poller _poller
     cdef str _backend
-    cdef bint _supports_et
-    cdef int _epfd
     cdef EvMap _evmap
     cdef TimerHeap _timers
     cdef list _queues
@@ -47,27 +25,57 @@ cdef class EventBase:
     cdef Py_ssize_t _nactive
     cdef double _now
     cdef double _exit_at
+    cdef object _clockfn
     cdef bint _running
     cdef bint _closed
     cdef bint _break
     cdef bint _got_exit
     cdef bint _got_break
     cdef object _exc_handler
-    # _EPOLL_BATCH entries: the size must be a literal here.
-    cdef epoll_event _epevents[256]
+    cdef CLock _lock
+    cdef unsigned long _holder
+    cdef unsigned long _loop_tid
+    cdef bint _polling
+    cdef bint _notified
+    cdef bint _stale_reports
+    cdef bint _maint
+    cdef bint _forked
+    cdef EventRecord _current
+    cdef int _nwaiters
+    cdef object _cond
+    cdef dict _sigevents
+    cdef set _sigpending
+    cdef object _wakeup
+    cdef int _wakefd
+    cdef EventRecord _wakeev
+    cdef object __weakref__
 
+    cdef double _clock(self) except? -1.0
+    cdef bint _enter(self) except? -1
+    cdef _leave(self, bint acquired)
+    cdef _unlock(self)
+    cdef _relock(self)
     cdef _check_open(self)
     cdef int _priority_of(self, object priority) except? -1
-    cdef _attach(self, Event ev, bint has_timeout, double timeout)
-    cdef _forget(self, Event ev)
-    cdef _detach(self, Event ev)
-    cdef _activate(self, Event ev, int res)
+    cdef _attach(self, EventRecord ev, bint has_timeout, double timeout)
+    cdef _forget(self, EventRecord ev)
+    cdef _detach(self, EventRecord ev)
+    cdef _activate(self, EventRecord ev, int res)
+    cdef _wait_callback(self, EventRecord ev)
     cdef _loop(self, bint once, bint nonblock)
     cdef object _wait_time(self, bint nonblock)
     cdef _poll(self, object timeout)
     cdef _ready(self, int fd, int mask)
-    cdef _poll_epoll(self, object timeout)
     cdef _expire_timers(self)
     cdef _run_active(self)
-    cdef _run_one(self, Event ev)
-    cdef _rearm(self, Event ev, int res)
+    cdef _run_one(self, EventRecord ev)
+    cdef _wake_waiters(self)
+    cdef _rearm(self, EventRecord ev, int res)
+    cdef _watch_signal(self, EventRecord ev)
+    cdef _unwatch_signal(self, EventRecord ev)
+    cdef _activate_signals(self)
+    cdef _make_wakeup(self)
+    cdef _close_events(self)
+    cdef _release_os(self)
+    cdef _maintain(self)
+    cdef _rebuild_after_fork(self)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -29,14 +30,23 @@ try:
 except ImportError:  # pragma: no cover - the pure core without Cython installed
     from . import _cython_shim as cython  # type: ignore[no-redef]
 
-# EV_READ and EV_WRITE are read by base.pxd's epoll_report (compiled core): keep them imported.
-from .._flags import EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE, MAX_PRIORITIES  # noqa: F401
-
-# Through the package's name, not ``from . import``: the compiled copy of this module lives in
-# fdevent._compiled and shares the pure core's pollers.
-from .._pure import backends
-from ._checks import timeout_seconds
-from ._evmap import EvMap, FdEntry
+from .. import _process
+from .._flags import (
+    EV_CLOSED,
+    EV_ET,
+    EV_IO,
+    EV_PERSIST,
+    EV_SIGNAL,
+    EV_TIMEOUT,
+    MAX_PRIORITIES,
+    _Priority,
+)
+from .._wakeup import Wakeup
+from . import backends
+from ._checks import fd_of, timeout_seconds
+from ._evmap import EvMap
+from ._record import ST_ATTACHED, ST_INTERNAL, EventRecord
+from ._sync import new_lock, thread_id
 from ._timeheap import TimerHeap
 
 if TYPE_CHECKING:
@@ -52,7 +62,7 @@ _monotonic = time.monotonic
 
 @cython.cfunc
 @cython.exceptval(-1.0, check=True)
-def _clock() -> cython.double:
+def _c_monotonic() -> cython.double:
     """``time.monotonic()``; in the compiled core read in C where that is the same clock."""
     if cython.compiled:
         t: cython.double = fdevent_monotonic()  # type: ignore[name-defined]  # noqa: F821
@@ -65,10 +75,6 @@ def _clock() -> cython.double:
 #: days) and select's overflow differs by platform; a loop woken once a day to find nothing
 #: due costs nothing. asyncio's MAXIMUM_SELECT_TIMEOUT is the same.
 MAX_WAIT = 86400.0
-
-#: How many readiness reports one epoll_wait returns at most (compiled core). More ready fds
-#: are reported by the next wait; 256 keeps the array at 3 KiB inside the base.
-_EPOLL_BATCH = 256
 
 
 @cython.cclass
@@ -100,22 +106,43 @@ class EventBase:
         poller = backends.create(backend)
         self._poller = poller
         self._backend = backend
-        self._supports_et = poller.supports_et
-        self._epfd = poller.fileno()
         self._evmap = EvMap(poller)
         self._timers = TimerHeap()
-        self._queues: list[list[Event]] = [[] for _ in range(priorities)]
+        self._queues: list[list[EventRecord]] = [[] for _ in range(priorities)]
         self._npriorities = priorities
         self._nattached = 0
         self._nactive = 0
         self._now = 0.0
         self._exit_at = _INF
+        self._clockfn = None
         self._running = False
         self._closed = False
         self._break = False
         self._got_exit = False
         self._got_break = False
         self._exc_handler: ExceptionHandler | None = None
+        self._lock = new_lock()
+        self._holder = 0
+        self._loop_tid = 0
+        self._polling = False
+        self._notified = False
+        self._stale_reports = False
+        self._maint = False
+        self._forked = False
+        self._current: EventRecord | None = None
+        self._nwaiters = 0
+        self._cond: threading.Condition | None = None
+        self._sigevents: dict[int, list[EventRecord]] = {}
+        self._sigpending: set[int] = set()
+        self._wakeup: Wakeup | None = None
+        self._wakefd = -1
+        self._wakeev: EventRecord | None = None
+        try:
+            self._make_wakeup()
+        except BaseException:
+            poller.close()
+            raise
+        _process.track(self)
 
     # -- the public API --------------------------------------------------------------------
 
@@ -145,10 +172,13 @@ class EventBase:
         return bool(self._closed)
 
     def now(self) -> float:
-        """The cached ``time.monotonic()`` of the running iteration (fresh outside a loop)."""
+        """The cached time of the running iteration (fresh outside a loop), in seconds.
+
+        ``time.monotonic()`` unless the base was given another clock.
+        """
         if self._running:
             return self._now
-        return _clock()
+        return self._clock()
 
     def dispatch(self) -> None:
         """Run the loop until nothing is attached or active, or loopexit/loopbreak/close.
@@ -172,21 +202,30 @@ class EventBase:
 
         Raises:
             RuntimeError: the base is closed, or its loop is already running (a callback
-                called it).
+                called it, or another thread runs it).
         """
-        self._check_open()
-        if self._running:
-            raise RuntimeError(
-                "the base's loop is already running (loop() called from a callback?)"
-            )
-        self._running = True
-        self._got_exit = False
-        self._got_break = False
-        self._break = False
+        acquired = cython.declare(cython.bint, self._enter())
         try:
-            self._loop(once, nonblock)
+            self._check_open()
+            if self._running:
+                raise RuntimeError(
+                    "the base's loop is already running (loop() called from a callback, "
+                    "or from a second thread?)"
+                )
+            self._running = True
+            self._loop_tid = thread_id()
+            self._got_exit = False
+            self._got_break = False
+            self._break = False
+            try:
+                self._loop(once, nonblock)
+            finally:
+                self._running = False
+                self._loop_tid = 0
+                if self._closed:
+                    self._release_os()
         finally:
-            self._running = False
+            self._leave(acquired)
 
     @cython.annotation_typing(False)
     def loopexit(self, delay: float | None = None) -> None:
@@ -200,22 +239,27 @@ class EventBase:
             TypeError/ValueError: ``delay`` is not a valid timeout (see ``Event.attach``).
             RuntimeError: the base is closed.
         """
-        self._check_open()
-        if delay is None:
-            at = -_INF
-        else:
-            t = timeout_seconds(delay)
-            at = -_INF if t == 0.0 else _clock() + t
-        if at < self._exit_at:
-            self._exit_at = at
+        t: cython.double = 0.0 if delay is None else timeout_seconds(delay)
+        acquired = cython.declare(cython.bint, self._enter())
+        try:
+            self._check_open()
+            at: cython.double = -_INF if t == 0.0 else self._clock() + t
+            if at < self._exit_at:
+                self._exit_at = at
+        finally:
+            self._leave(acquired)
 
     def loopbreak(self) -> None:
         """Stop the running loop right after the running callback; does nothing otherwise.
 
         Events that were active and did not run stay active for the next loop.
         """
-        if self._running:
-            self._break = True
+        acquired = cython.declare(cython.bint, self._enter())
+        try:
+            if self._running:
+                self._break = True
+        finally:
+            self._leave(acquired)
 
     @cython.annotation_typing(False)
     def once(
@@ -240,6 +284,47 @@ class EventBase:
         ev.attach(timeout)
 
     @cython.annotation_typing(False)
+    def closing(self, fd: Any) -> int:
+        """Forget ``fd`` before it is closed: detach every event of this base on it.
+
+        Call it before closing the fd (``base.closing(sock); sock.close()``). Every event of
+        this base on ``fd``, attached or only activated, is detached (a pending activation is
+        cancelled too) and the fd is dropped from the poller while it is still open, so a new
+        file that gets the number later works on every backend. Still works if ``fd`` was
+        closed already. Signal events and timers are not on any fd and are left alone.
+
+        Returns:
+            How many events it detached (0 for an fd the base does not watch).
+
+        Raises:
+            TypeError: ``fd`` is neither an int nor an object with ``fileno()``.
+            RuntimeError: the base is closed.
+        """
+        num: cython.int = fd_of(fd)
+        acquired = cython.declare(cython.bint, self._enter())
+        try:
+            self._check_open()
+            n: cython.int = 0
+            ev: EventRecord
+            for ev in self._evmap.drop(num):
+                self._forget(ev)
+                n += 1
+            for queue in self._queues:
+                for ev in queue:
+                    if (
+                        ev._res
+                        and ev._fd == num
+                        and ev._base is self
+                        and not ev._events & EV_SIGNAL
+                        and not ev._state & ST_INTERNAL
+                    ):
+                        self._forget(ev)
+                        n += 1
+            return n
+        finally:
+            self._leave(acquired)
+
+    @cython.annotation_typing(False)
     def set_exception_handler(self, handler: ExceptionHandler | None) -> None:
         """Call ``handler(event, exc)`` for an ``Exception`` raised by a callback, and go on.
 
@@ -252,37 +337,30 @@ class EventBase:
         """
         if handler is not None and not callable(handler):
             raise TypeError(f"handler must be callable or None, not {type(handler).__name__}")
-        self._exc_handler = handler
+        acquired = cython.declare(cython.bint, self._enter())
+        try:
+            self._exc_handler = handler
+        finally:
+            self._leave(acquired)
 
     def close(self) -> None:
         """Detach every event and release the poller. Idempotent.
 
-        Called from a callback, it ends the running loop cleanly after that callback.
+        Called from a callback, it ends the running loop cleanly after that callback; called
+        from another thread while the loop runs, it ends that loop at once (the loop's thread
+        releases the poller as it returns).
         """
-        if self._closed:
-            return
-        self._closed = True
-        ev: Event
-        # Every attached or active event is in the heap, the fd table or a queue (an expired
-        # timer waiting to run is only in a queue).
-        for queue in self._queues:
-            for ev in queue:
-                ev._attached = False
-                ev._res = 0
-                ev._qcount = 0
-            queue.clear()
-        for ev in self._timers.heap:
-            ev._attached = False
-        self._timers.clear()
-        entry: FdEntry
-        for entry in self._evmap.entries():
-            for ev in entry.events:
-                ev._attached = False
-        self._evmap.clear()
-        self._nattached = 0
-        self._nactive = 0
-        self._exc_handler = None
-        self._poller.close()
+        acquired = cython.declare(cython.bint, self._enter())
+        try:
+            if self._closed:
+                return
+            self._closed = True
+            self._close_events()
+            self._exc_handler = None
+            if not self._running or self._loop_tid == thread_id():
+                self._release_os()
+        finally:
+            self._leave(acquired)
 
     def __enter__(self) -> EventBase:
         self._check_open()
@@ -303,6 +381,55 @@ class EventBase:
             f"active={self._nactive} {state}>"
         )
 
+    # -- the seams: the clock, and the pair every public entry goes through ------------------
+
+    @cython.cfunc
+    @cython.exceptval(-1.0, check=True)
+    def _clock(self) -> cython.double:
+        # Every time the base reads goes through here.
+        if self._clockfn is None:
+            return _c_monotonic()
+        return float(self._clockfn())
+
+    @cython.cfunc
+    @cython.exceptval(-1, check=True)
+    def _enter(self) -> cython.bint:
+        """Take the base's lock unless this thread holds it; returns whether it took it."""
+        me: cython.ulong = thread_id()
+        if self._holder == me:
+            acquired: cython.bint = False
+        else:
+            self._lock.acquire()
+            self._holder = me
+            acquired = True
+        if self._maint:
+            self._maintain()
+        return acquired
+
+    @cython.cfunc
+    def _leave(self, acquired: cython.bint) -> None:
+        """Wake a polling loop (once), then give the lock back if ``_enter`` took it."""
+        if self._polling:
+            self._stale_reports = True
+            if not self._notified:
+                self._notified = True
+                if self._wakeup is not None:
+                    self._wakeup.notify()
+        if acquired:
+            self._holder = 0
+            self._lock.release()
+
+    @cython.cfunc
+    def _unlock(self) -> None:
+        # The loop lets go of the base while it polls and while a callback runs.
+        self._holder = 0
+        self._lock.release()
+
+    @cython.cfunc
+    def _relock(self) -> None:
+        self._lock.acquire()
+        self._holder = self._loop_tid
+
     # -- internals called by Event ---------------------------------------------------------
 
     @cython.cfunc
@@ -315,61 +442,75 @@ class EventBase:
     def _priority_of(self, priority: object) -> cython.int:
         if priority is None:
             return self._npriorities // 2
-        if type(priority) is not int and (
-            isinstance(priority, bool) or not isinstance(priority, int)
-        ):
-            raise TypeError(f"priority must be an int, not {type(priority).__name__}")
+        if type(priority) is not int:
+            if isinstance(priority, bool) or not isinstance(priority, int):
+                raise TypeError(f"priority must be an int, not {type(priority).__name__}")
+            if isinstance(priority, _Priority):
+                return int(priority.level(self._npriorities))
         p: int = int(priority)
         if not 0 <= p < self._npriorities:
             raise ValueError(f"priority must be from 0 to {self._npriorities - 1}, got {priority}")
         return p
 
     @cython.cfunc
-    def _attach(self, ev: Event, has_timeout: cython.bint, timeout: cython.double) -> None:
-        if not ev._attached:
-            if ev._events & EV_IO:
-                if ev._events & EV_ET and not self._supports_et:
+    def _attach(self, ev: EventRecord, has_timeout: cython.bint, timeout: cython.double) -> None:
+        if not ev._state & ST_ATTACHED:
+            if ev._events & EV_SIGNAL:
+                self._watch_signal(ev)
+            elif ev._events & EV_IO:
+                if ev._events & EV_ET and not self._poller.supports_et:
                     raise ValueError(
                         f"EV_ET (edge-triggered) needs the epoll or kqueue backend; "
                         f"this base uses {self._backend}"
+                    )
+                if ev._events & EV_CLOSED and not self._poller.supports_closed:
+                    raise ValueError(
+                        f"EV_CLOSED (the peer's close) cannot be reported by the "
+                        f"{self._backend} backend; use epoll, kqueue or poll (on Linux)"
                     )
                 stale: Any = self._evmap.add(ev)
                 if stale is not None:
                     for old in stale:
                         self._forget(old)
-            ev._attached = True
-            self._nattached += 1
+            ev._state |= ST_ATTACHED
+            if not ev._state & ST_INTERNAL:
+                self._nattached += 1
         if has_timeout:
             ev._interval = timeout
-            self._timers.schedule(ev, _clock() + timeout)
+            self._timers.schedule(ev, self._clock() + timeout)
         elif ev._heap_index >= 0:
             self._timers.remove(ev)
 
     @cython.cfunc
-    def _forget(self, ev: Event) -> None:
+    def _forget(self, ev: EventRecord) -> None:
         # Everything detach() does but the fd table: for events whose fd entry is already
-        # gone (stale), and as the first half of _detach.
+        # gone (stale, closing), and as the first half of _detach.
         if ev._res:
             ev._res = 0
             self._nactive -= 1
-        if ev._attached:
-            ev._attached = False
-            self._nattached -= 1
+        if ev._state & ST_ATTACHED:
+            ev._state &= ~ST_ATTACHED
+            if not ev._state & ST_INTERNAL:
+                self._nattached -= 1
             if ev._heap_index >= 0:
                 self._timers.remove(ev)
 
     @cython.cfunc
-    def _detach(self, ev: Event) -> None:
-        in_table: cython.bint = ev._attached and (ev._events & EV_IO) != 0
+    def _detach(self, ev: EventRecord) -> None:
+        attached: cython.bint = (ev._state & ST_ATTACHED) != 0
         self._forget(ev)
-        if in_table:
+        if not attached:
+            return
+        if ev._events & EV_SIGNAL:
+            self._unwatch_signal(ev)
+        elif ev._events & EV_IO:
             stale: Any = self._evmap.remove(ev)
             if stale is not None:
                 for old in stale:
                     self._forget(old)
 
     @cython.cfunc
-    def _activate(self, ev: Event, res: cython.int) -> None:
+    def _activate(self, ev: EventRecord, res: cython.int) -> None:
         if ev._res:
             ev._res |= res
             return
@@ -377,6 +518,28 @@ class EventBase:
         ev._qcount += 1
         self._nactive += 1
         self._queues[ev._priority].append(ev)
+
+    @cython.cfunc
+    def _wait_callback(self, ev: EventRecord) -> None:
+        # detach() from a thread that is not the loop's: if ev's callback is running, wait
+        # until it returns (libevent's guarantee). Called holding the lock.
+        if self._current is not ev or self._loop_tid == thread_id():
+            return
+        if self._cond is None:
+            self._cond = threading.Condition(threading.Lock())
+        cond = self._cond
+        me: cython.ulong = self._holder
+        self._nwaiters += 1
+        self._holder = 0
+        self._lock.release()
+        try:
+            with cond:
+                while self._current is ev:
+                    cond.wait()
+        finally:
+            self._lock.acquire()
+            self._holder = me
+            self._nwaiters -= 1
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -386,10 +549,14 @@ class EventBase:
         while True:
             if self._nattached == 0 and self._nactive == 0 and self._exit_at == _INF:
                 return
+            if self._maint:
+                self._maintain()
             self._poll(self._wait_time(nonblock))
             if self._closed:
                 return
-            self._now = _clock()
+            self._now = self._clock()
+            if self._sigpending:
+                self._activate_signals()
             self._expire_timers()
             ran = self._nactive > 0
             if ran:
@@ -399,7 +566,7 @@ class EventBase:
                 if self._break:
                     self._got_break = True
                     return
-            if self._exit_at != _INF and self._exit_at <= _clock():
+            if self._exit_at != _INF and self._exit_at <= self._clock():
                 self._exit_at = _INF
                 self._got_exit = True
                 return
@@ -408,17 +575,17 @@ class EventBase:
 
     @cython.cfunc
     def _wait_time(self, nonblock: cython.bint) -> object:
-        if nonblock or self._nactive:
+        if nonblock or self._nactive or self._sigpending:
             return 0.0
         deadline: cython.double = self._exit_at
         heap = self._timers.heap
         if heap:
-            top: Event = heap[0]
+            top: EventRecord = heap[0]
             if top._deadline < deadline:
                 deadline = top._deadline
         if deadline == _INF:
             return None
-        wait: cython.double = deadline - _clock()
+        wait: cython.double = deadline - self._clock()
         if wait <= 0.0:
             return 0.0
         if wait > MAX_WAIT:
@@ -427,61 +594,48 @@ class EventBase:
 
     @cython.cfunc
     def _poll(self, timeout: Any) -> None:
-        if cython.compiled and self._epfd >= 0:
-            self._poll_epoll(timeout)
-            return
-        for fd, mask in self._poller.poll(timeout):
-            self._ready(fd, mask)
-
-    @cython.cfunc
-    def _ready(self, fd: cython.int, mask: cython.int) -> None:
-        entry: FdEntry | None = self._evmap.get(fd)
-        if entry is None:
-            # The OS reports an fd we no longer watch: a registration that outlived its fd
-            # through a dup (see the epoll poller). Rebuild the poller rather than spin.
-            self._poller.reset(self._evmap.registrations())
-            self._epfd = self._poller.fileno()
-            return
-        ev: Event
-        what: cython.int
-        for ev in entry.events:
-            what = ev._events & mask
-            if what:
-                self._activate(ev, what)
-
-    @cython.cfunc
-    def _poll_epoll(self, timeout: Any) -> None:
-        # The compiled core's wait on epoll: epoll_wait straight into an array in the base, no
-        # tuples, no list (registration still goes through the epoll poller: it is not on the
-        # per-event path). First a wait of 0 with the GIL held: a busy loop finds its events
-        # there and never pays for releasing and retaking the GIL; only an idle loop waits for
-        # real, with the GIL released. Never run by the pure core: the C names below come from
-        # base.pxd, hence the lint and type-check waivers.
-        ms: cython.int = -1
-        if timeout is not None:
-            ms = math.ceil(timeout * 1000.0)
-        epfd: cython.int = self._epfd
-        evs = self._epevents  # type: ignore[attr-defined]
-        n: cython.int = epoll_wait(epfd, evs, _EPOLL_BATCH, 0)  # type: ignore[name-defined]  # noqa: F821
-        if n == 0 and ms != 0:
-            with cython.nogil:
-                n = epoll_wait(epfd, evs, _EPOLL_BATCH, ms)  # type: ignore[name-defined]  # noqa: F821
-        if n < 0:
-            err: cython.int = errno  # type: ignore[name-defined]  # noqa: F821
-            if err != EINTR:  # type: ignore[name-defined]  # noqa: F821
-                raise OSError(err, os.strerror(err))
-            PyErr_CheckSignals()  # type: ignore[name-defined]  # noqa: F821
+        poller = self._poller
+        self._stale_reports = False
+        self._polling = True
+        self._unlock()
+        try:
+            n: cython.int = poller.wait_into(timeout)
+        finally:
+            self._relock()
+            self._polling = False
+        if self._closed:
             return
         i: cython.int
         for i in range(n):
-            self._ready(evs[i].data.fd, epoll_report(evs[i].events))  # type: ignore[name-defined]  # noqa: F821
+            self._ready(poller.rfd[i], poller.rmask[i])
+
+    @cython.cfunc
+    def _ready(self, fd: cython.int, mask: cython.int) -> None:
+        if fd == self._wakefd:
+            self._wakeup.drain()  # type: ignore[union-attr]
+            self._notified = False
+            return
+        ev: EventRecord | None = self._evmap.head(fd)
+        if ev is None:
+            # The OS reports an fd we no longer watch. If nothing changed the table while we
+            # polled, the poller may have a registration that outlived its fd (epoll, through
+            # a dup): it rebuilds itself rather than let the report spin the loop.
+            if not self._stale_reports:
+                self._poller.stray(fd, self._evmap.registrations())
+            return
+        what: cython.int
+        while ev is not None:
+            what = ev._events & mask
+            if what:
+                self._activate(ev, what)
+            ev = ev._next
 
     @cython.cfunc
     def _expire_timers(self) -> None:
         timers = self._timers
         heap = timers.heap
         now: cython.double = self._now
-        top: Event
+        top: EventRecord
         while heap:
             top = heap[0]
             if top._deadline > now:
@@ -502,7 +656,7 @@ class EventBase:
             i: cython.Py_ssize_t = 0
             try:
                 while i < n:
-                    ev: Event = queue[i]
+                    ev: EventRecord = queue[i]
                     i += 1
                     self._run_one(ev)
                     if self._break or self._closed:
@@ -511,7 +665,7 @@ class EventBase:
                 del queue[:i]
 
     @cython.cfunc
-    def _run_one(self, ev: Event) -> None:
+    def _run_one(self, ev: EventRecord) -> None:
         if ev._base is not self:
             return  # assign()ed to another base after it was queued here: not ours to run
         ev._qcount -= 1
@@ -521,10 +675,12 @@ class EventBase:
         ev._res = 0
         self._nactive -= 1
         if ev._events & EV_PERSIST:
-            if ev._attached and ev._interval >= 0.0:
+            if ev._state & ST_ATTACHED and ev._interval >= 0.0:
                 self._rearm(ev, res)
-        elif ev._attached:
+        elif ev._state & ST_ATTACHED:
             self._detach(ev)
+        self._current = ev
+        self._unlock()
         try:
             ev._callback(ev._fd, res, ev._arg)
         except Exception as exc:
@@ -532,9 +688,21 @@ class EventBase:
             if handler is None:
                 raise
             handler(ev, exc)
+        finally:
+            self._relock()
+            self._current = None
+            if self._nwaiters:
+                self._wake_waiters()
 
     @cython.cfunc
-    def _rearm(self, ev: Event, res: cython.int) -> None:
+    def _wake_waiters(self) -> None:
+        cond = self._cond
+        if cond is not None:
+            with cond:
+                cond.notify_all()
+
+    @cython.cfunc
+    def _rearm(self, ev: EventRecord, res: cython.int) -> None:
         # libevent's event_persist_closure: by its timeout, keep the cadence (previous deadline
         # plus the interval, skipping ticks already missed); by I/O or activate(), restart the
         # idle timeout from now.
@@ -547,3 +715,146 @@ class EventBase:
         else:
             deadline = now + ev._interval
         self._timers.schedule(ev, deadline)
+
+    # -- signals, the wakeup, closing and fork -------------------------------------------
+
+    @cython.cfunc
+    def _watch_signal(self, ev: EventRecord) -> None:
+        signum: int = ev._fd
+        _process.watch(signum, self)
+        self._sigevents.setdefault(signum, []).append(ev)
+
+    @cython.cfunc
+    def _unwatch_signal(self, ev: EventRecord) -> None:
+        signum: int = ev._fd
+        evs = self._sigevents.get(signum)
+        if evs is None or ev not in evs:
+            return
+        evs.remove(ev)
+        if not evs:
+            del self._sigevents[signum]
+        _process.unwatch(signum, self)
+
+    def _signal_arrived(self, signum: int) -> None:
+        # Called by fdevent's signal handler (main thread, between bytecodes).
+        acquired = cython.declare(cython.bint, self._enter())
+        try:
+            if not self._closed:
+                self._sigpending.add(signum)
+        finally:
+            self._leave(acquired)
+
+    @cython.cfunc
+    def _activate_signals(self) -> None:
+        pending = self._sigpending
+        self._sigpending = set()
+        ev: EventRecord
+        for signum in pending:
+            for ev in list(self._sigevents.get(signum, ())):
+                self._activate(ev, EV_SIGNAL)
+
+    @cython.cfunc
+    def _make_wakeup(self) -> None:
+        from .event import _internal_reader
+
+        wakeup = Wakeup()
+        ev: EventRecord = _internal_reader(self, wakeup.rfd)
+        try:
+            self._attach(ev, False, 0.0)
+        except BaseException:
+            wakeup.close()
+            raise
+        self._wakeup = wakeup
+        self._wakefd = wakeup.rfd
+        self._wakeev = ev
+        self._notified = False
+
+    @cython.cfunc
+    def _close_events(self) -> None:
+        ev: EventRecord
+        # Every attached or active event is in the heap, the fd table, a signal list or a
+        # queue (an expired timer waiting to run is only in a queue).
+        for queue in self._queues:
+            for ev in queue:
+                ev._state &= ~ST_ATTACHED
+                ev._res = 0
+                ev._qcount = 0
+            queue.clear()
+        for ev in self._timers.heap:
+            ev._state &= ~ST_ATTACHED
+        self._timers.clear()
+        for ev in list(self._evmap.events()):
+            ev._state &= ~ST_ATTACHED
+        for signum, evs in list(self._sigevents.items()):
+            for ev in evs:
+                if ev._state & ST_ATTACHED:
+                    ev._state &= ~ST_ATTACHED
+                _process.unwatch(signum, self)
+        self._sigevents = {}
+        self._sigpending = set()
+        self._nattached = 0
+        self._nactive = 0
+
+    @cython.cfunc
+    def _release_os(self) -> None:
+        # Closed: give back the poller and the wakeup (in the loop's thread if it was polling).
+        if self._poller is None:
+            return
+        self._evmap.clear()
+        self._poller.close()
+        self._poller = None  # type: ignore[assignment]
+        if self._wakeup is not None:
+            self._wakeup.close()
+            self._wakeup = None
+        self._wakefd = -1
+
+    def _set_maintenance(self) -> None:
+        # Something to do at the next entry: a restore of a signal handler due in the main
+        # thread (fdevent._process).
+        self._maint = True
+
+    def _after_fork(self) -> None:
+        # Run in the child right after fork (fdevent._process), in the only thread left.
+        me = thread_id()
+        self._lock = new_lock()
+        if self._running and self._loop_tid == me and self._holder == me:
+            self._lock.acquire()  # forked inside the base's own code in this thread
+        elif not (self._running and self._loop_tid == me):
+            # The loop ran in a thread that is not here: the base is idle in the child.
+            self._running = False
+            self._loop_tid = 0
+            self._holder = 0
+        else:
+            self._holder = 0
+        self._current = None
+        self._nwaiters = 0
+        self._cond = None
+        self._polling = False
+        self._forked = True
+        self._maint = True
+
+    @cython.cfunc
+    def _maintain(self) -> None:
+        done: cython.bint = _process.run_deferred()
+        if self._forked:
+            self._forked = False
+            if not self._closed and self._poller is not None:
+                self._rebuild_after_fork()
+        self._maint = not done
+
+    @cython.cfunc
+    def _rebuild_after_fork(self) -> None:
+        # The poller's kernel object and the wakeup are shared with the parent: build new
+        # ones holding every registration, and never change the shared ones (just close our
+        # copies), so nothing the child does reaches the parent's registrations.
+        self._poller.reset(self._evmap.registrations())
+        old_ev = self._wakeev
+        old = self._wakeup
+        if old_ev is not None:
+            self._detach(old_ev)
+        if old is not None:
+            old.close()
+        self._wakeup = None
+        self._wakefd = -1
+        self._wakeev = None
+        self._make_wakeup()

@@ -1,8 +1,9 @@
-"""Event, Timer and Ticker: the public face of an event, checking every argument at the door.
+"""Event, Timer, Ticker and Signal: the public face of an event, checking every argument.
 
-An event is a plain record (fd, flags, callback, argument, priority, timer state, queue
-state). All the work is the base's: these methods validate, then call the base's typed
-internal method (``_attach``, ``_detach``, ``_activate``) so the hot path is straight code.
+An event is a plain record (``_record.EventRecord``: fd, flags, callback, argument, priority,
+timer state, queue state). All the work is the base's: these methods validate, then call the
+base's typed internal method (``_attach``, ``_detach``, ``_activate``) between the base's
+``_enter()`` and ``_leave()`` (its lock, for threads), so the hot path is straight code.
 """
 
 from __future__ import annotations
@@ -16,16 +17,20 @@ try:
 except ImportError:  # pragma: no cover - the pure core without Cython installed
     from . import _cython_shim as cython  # type: ignore[no-redef]
 
+from .. import _process
 from .._flags import (
     EV_ALL,
+    EV_ET,
     EV_IO,
     EV_PERSIST,
+    EV_READ,
     EV_RESULTS,
     EV_SIGNAL,
     EV_TIMEOUT,
     flags_repr,
 )
 from ._checks import check_int, fd_of, timeout_seconds
+from ._record import ST_ATTACHED, ST_INTERNAL, EventRecord
 from .base import EventBase
 
 #: fds are C ints.
@@ -34,42 +39,32 @@ _FD_MAX = 0x7FFFFFFF
 Callback = Callable[[int, int, Any], object]
 
 
-@cython.freelist(256)
 @cython.cclass
-class Event:
+class Event(EventRecord):
     """An fd condition, a timeout, or both, and the callback to run when it happens.
 
     ``Event(base, fd, events, callback, arg=None, priority=None)``
 
-    ``fd`` is an int or an object with ``fileno()`` (-1 for a pure timer); ``events`` combines
-    ``EV_READ``, ``EV_WRITE``, ``EV_TIMEOUT``, ``EV_PERSIST`` and ``EV_ET``. When the event
-    happens the base calls ``callback(fd, events, arg)`` with the mask of what happened. An
-    event is one-shot unless ``EV_PERSIST`` is given. ``priority`` defaults to the base's
-    middle level.
+    ``fd`` is an int or an object with ``fileno()`` (-1 for a pure timer), or a signal number
+    with ``EV_SIGNAL``; ``events`` combines ``EV_READ``, ``EV_WRITE``, ``EV_CLOSED``,
+    ``EV_SIGNAL``, ``EV_TIMEOUT``, ``EV_PERSIST`` and ``EV_ET``. When the event happens the
+    base calls ``callback(fd, events, arg)`` with the mask of what happened. An event is
+    one-shot unless ``EV_PERSIST`` is given. ``priority`` defaults to the base's middle level
+    (``PRIORITY_HIGH``, ``PRIORITY_MEDIUM`` and ``PRIORITY_LOW`` name the highest, middle and
+    lowest level of any base).
+
+    The event keeps a reference to the object given as ``fd`` (a socket, say), so the object
+    cannot be garbage-collected, and its fd closed, while the event watches it; ``ev.fd`` is
+    the int.
 
     Raises:
         TypeError: ``base`` is not an EventBase, ``fd``, ``events`` or ``priority`` has the
             wrong type, or ``callback`` is not callable.
-        ValueError: unknown flag bits, ``EV_READ``/``EV_WRITE`` with fd -1, a negative fd,
-            a priority outside the base's levels.
-        NotImplementedError: ``EV_SIGNAL`` (signal events are not supported yet).
+        ValueError: unknown flag bits, ``EV_READ``/``EV_WRITE``/``EV_CLOSED`` with fd -1, a
+            negative fd, a priority outside the base's levels; ``EV_SIGNAL`` with an fd
+            condition or ``EV_ET``, or with a number that is not a catchable signal.
         RuntimeError: the base is closed.
     """
-
-    # The C layout is in event.pxd; these annotations tell type checkers the same.
-    _base: EventBase
-    _callback: Callback
-    _arg: Any
-    _deadline: float
-    _interval: float
-    _seq: int
-    _fd: int
-    _heap_index: int
-    _qcount: int
-    _events: int
-    _priority: int
-    _res: int
-    _attached: bool
 
     @cython.annotation_typing(False)
     def __init__(
@@ -101,7 +96,7 @@ class Event:
         Raises:
             RuntimeError: the event is attached or active.
         """
-        if self._attached or self._res:
+        if self._state & ST_ATTACHED or self._res:
             raise RuntimeError(f"cannot assign {self!r}: detach it first")
         old = self._base
         _setup(self, base, fd, events, callback, arg, priority)
@@ -121,35 +116,51 @@ class Event:
         Raises:
             TypeError: ``timeout`` is not a number or timedelta.
             ValueError: ``timeout`` is NaN or negative; the event waits for nothing (no fd
-                condition and no timeout); a persistent event's timeout is 0; ``EV_ET`` on a
-                backend without edge-triggering; ``EV_ET`` and level-triggered events mixed
-                on one fd.
+                condition, no signal and no timeout); a persistent event's timeout is 0;
+                ``EV_ET`` on a backend without edge-triggering; ``EV_CLOSED`` on one that
+                cannot report it (select); ``EV_ET`` and level-triggered events mixed on one
+                fd; the first event for a signal attached outside the main thread.
             OSError: the poller refused the fd (not open, a regular file under epoll).
             RuntimeError: the base is closed.
         """
-        base = self._base
-        base._check_open()
-        if timeout is None:
-            if not self._events & EV_IO:
-                raise ValueError(
-                    f"{self!r} waits for nothing: give it EV_READ/EV_WRITE or a timeout"
-                )
-            base._attach(self, False, 0.0)
-            self._interval = -1.0
-            return
-        t = timeout_seconds(timeout)
-        if t == 0.0 and self._events & EV_PERSIST:
-            raise ValueError("a persistent event's timeout is an interval and must be > 0")
-        base._attach(self, True, t)
+        base = cython.cast(EventBase, self._base)
+        has_timeout: cython.bint = timeout is not None
+        t: cython.double = timeout_seconds(timeout) if has_timeout else 0.0
+        acquired = cython.declare(cython.bint, base._enter())
+        try:
+            base._check_open()
+            if not has_timeout:
+                if not self._events & (EV_IO | EV_SIGNAL):
+                    raise ValueError(
+                        f"{self!r} waits for nothing: give it EV_READ/EV_WRITE/EV_CLOSED, "
+                        "EV_SIGNAL or a timeout"
+                    )
+                base._attach(self, False, 0.0)
+                self._interval = -1.0
+                return
+            if t == 0.0 and self._events & EV_PERSIST:
+                raise ValueError("a persistent event's timeout is an interval and must be > 0")
+            base._attach(self, True, t)
+        finally:
+            base._leave(acquired)
 
     def detach(self) -> None:
         """Make the event non-pending and cancel a pending activation.
 
         Does nothing on a detached event, and never raises for an fd that was closed
-        behind the base's back.
+        behind the base's back. Called from a thread that is not running the loop, it returns
+        only when the event's callback is not running (it waits for it if it was); from the
+        loop's own thread it never waits.
         """
-        if self._attached or self._res:
-            self._base._detach(self)
+        base = cython.cast(EventBase, self._base)
+        acquired = cython.declare(cython.bint, base._enter())
+        try:
+            if self._state & ST_ATTACHED or self._res:
+                base._detach(self)
+            if acquired:
+                base._wait_callback(self)
+        finally:
+            base._leave(acquired)
 
     @cython.annotation_typing(False)
     def activate(self, events: int) -> None:
@@ -160,27 +171,32 @@ class Event:
 
         Raises:
             TypeError: ``events`` is not an int.
-            ValueError: ``events`` is 0 or has bits other than EV_READ, EV_WRITE, EV_TIMEOUT,
-                EV_SIGNAL.
+            ValueError: ``events`` is 0 or has bits other than EV_READ, EV_WRITE, EV_CLOSED,
+                EV_TIMEOUT, EV_SIGNAL.
             RuntimeError: the base is closed.
         """
         events = check_int("events", events)
         if not events or events & ~EV_RESULTS:
             raise ValueError(
-                f"events to activate must combine EV_READ, EV_WRITE, EV_TIMEOUT, EV_SIGNAL; "
-                f"got {events:#x}"
+                f"events to activate must combine EV_READ, EV_WRITE, EV_CLOSED, EV_TIMEOUT, "
+                f"EV_SIGNAL; got {events:#x}"
             )
-        self._base._check_open()
-        self._base._activate(self, events)
+        base = cython.cast(EventBase, self._base)
+        acquired = cython.declare(cython.bint, base._enter())
+        try:
+            base._check_open()
+            base._activate(self, events)
+        finally:
+            base._leave(acquired)
 
     @property
     def base(self) -> EventBase:
         """The EventBase this event belongs to."""
-        return self._base
+        return self._base  # type: ignore[no-any-return]
 
     @property
     def fd(self) -> int:
-        """The file descriptor number (-1 for a pure timer)."""
+        """The file descriptor number (-1 for a pure timer; the signal number for a signal)."""
         return self._fd
 
     @property
@@ -191,7 +207,7 @@ class Event:
     @property
     def callback(self) -> Callback:
         """The callable run as ``callback(fd, events, arg)``."""
-        return self._callback
+        return self._callback  # type: ignore[no-any-return]
 
     @property
     def arg(self) -> Any:
@@ -206,7 +222,7 @@ class Event:
     @property
     def attached(self) -> bool:
         """Whether the event is pending (attached and not yet fired, if one-shot)."""
-        return bool(self._attached)
+        return bool(self._state & ST_ATTACHED)
 
     @property
     def priority(self) -> int:
@@ -222,10 +238,15 @@ class Event:
     def priority(self, value: object) -> None:
         if value is None:
             raise TypeError("priority must be an int, not NoneType")
-        self._priority = self._base._priority_of(value)
+        base = cython.cast(EventBase, self._base)
+        acquired = cython.declare(cython.bint, base._enter())
+        try:
+            self._priority = base._priority_of(value)
+        finally:
+            base._leave(acquired)
 
     def __repr__(self) -> str:
-        state = "active" if self._res else "attached" if self._attached else "detached"
+        state = "active" if self._res else "attached" if self._state & ST_ATTACHED else "detached"
         return (
             f"<{type(self).__name__} fd={self._fd} events={flags_repr(self._events)} "
             f"priority={self._priority} {state}>"
@@ -247,9 +268,11 @@ def _init(
     self._heap_index = -1
     self._deadline = 0.0
     self._seq = 0
-    self._attached = False
+    self._state = 0
     self._res = 0
     self._qcount = 0
+    self._next = None
+    self._prev = None
     _setup(self, base, fd, events, callback, arg, priority)
 
 
@@ -269,22 +292,25 @@ def _setup(
     base._check_open()
     num = fd_of(fd)
     events_int = check_int("events", events_obj)
-    # EV_ALL is every flag bit (the low six), so a range check finds any unknown bit
-    # without building a Python int for ~EV_ALL.
-    if not 0 <= events_int <= EV_ALL:
+    if events_int < 0 or events_int & ~EV_ALL:
         raise ValueError(f"unknown flags in events: {events_int:#x}")
     events: cython.int = events_int
-    if events & EV_SIGNAL:
-        raise NotImplementedError("EV_SIGNAL events are not supported yet")
     if not -1 <= num <= _FD_MAX:
         raise ValueError(f"fd must be from 0 to {_FD_MAX} (or -1 for no fd), got {num}")
-    if events & EV_IO and num == -1:
+    if events & EV_SIGNAL:
+        if events & (EV_IO | EV_ET):
+            raise ValueError(
+                f"EV_SIGNAL cannot be combined with {flags_repr(events & (EV_IO | EV_ET))}"
+            )
+        _process.check_signal(num)
+    elif events & EV_IO and num == -1:
         raise ValueError(f"{flags_repr(events & EV_IO)} needs an fd, got fd -1")
     if not callable(callback):
         raise TypeError(f"callback must be callable, not {type(callback).__name__}")
     prio = base._priority_of(priority)
     self._base = base
     self._fd = num
+    self._fdobj = None if isinstance(fd, int) else fd
     self._events = events
     self._callback = callback
     self._arg = arg
@@ -329,3 +355,45 @@ class Ticker(Event):
         priority: int | None = None,
     ) -> None:
         _init(self, base, -1, EV_TIMEOUT | EV_PERSIST, callback, arg, priority)
+
+
+@cython.cclass
+class Signal(Event):
+    """A persistent signal event: ``Signal(base, signum, callback, arg=None, priority=None)``.
+
+    An Event with ``fd`` = ``signum`` and ``EV_SIGNAL | EV_PERSIST``; ``attach()`` it.
+    ``callback(signum, EV_SIGNAL, arg)`` runs in the loop's thread, in a normal iteration,
+    once per iteration in which the signal arrived at least once (signals coalesce). The first
+    attached event for a signal in the process installs fdevent's handler; when the last one
+    is detached the previous handler is restored.
+
+    Raises:
+        TypeError: as Event; ``signum`` is not an int.
+        ValueError: ``signum`` is not a signal number, or is SIGKILL or SIGSTOP.
+        RuntimeError: the base is closed.
+    """
+
+    @cython.annotation_typing(False)
+    def __init__(
+        self,
+        base: EventBase,
+        signum: int,
+        callback: Callback,
+        arg: Any = None,
+        priority: int | None = None,
+    ) -> None:
+        _init(
+            self, base, check_int("signum", signum), EV_SIGNAL | EV_PERSIST, callback, arg, priority
+        )
+
+
+def _internal_reader(base: EventBase, fd: int) -> EventRecord:
+    """A read event of the base's own (the thread wakeup): never counted as attached."""
+    ev = Event(base, fd, EV_READ | EV_PERSIST, _no_callback)
+    ev._state = ST_INTERNAL
+    return ev
+
+
+def _no_callback(fd: int, events: int, arg: object) -> None:
+    # The base drains its wakeup fd itself; this never runs.
+    return None

@@ -25,7 +25,15 @@ Some facts about epoll, and what this poller does about them:
   ``EV_READ | EV_WRITE`` so whichever event watches the fd runs and meets the error in its own
   ``recv``/``send``.
 - ``epoll_wait`` counts its timeout in milliseconds; CPython rounds a float timeout up to the
-  next millisecond, which is the rounding we need (never early, never a busy zero wait).
+  next millisecond, which is the rounding we need (never early, never a busy zero wait). The
+  compiled core's own wait rounds up the same way.
+- ``EPOLLRDHUP`` (peer closed its side) is reported only when asked for: it is how
+  ``EV_CLOSED`` waits without reading.
+- Registration goes through ``select.epoll`` in both cores: it is not on the per-event path.
+  The wait is, so the compiled core waits in C (``epoll_wait`` into an array inside the
+  poller, translated by the same table as the pure wait): first with a timeout of 0 and the
+  GIL held, so a busy loop never pays for releasing and retaking the GIL; only an idle loop
+  waits for real, with the GIL released.
 
 So that's why this code is the way it is.
 """
@@ -34,37 +42,56 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
+import os
 import select
 from collections.abc import Iterable
 
-from ..._flags import EV_ET, EV_IO, EV_READ, EV_WRITE
-from ._poller import Poller
+try:
+    import cython
+except ImportError:  # pragma: no cover - the pure core without Cython installed
+    from .. import _cython_shim as cython  # type: ignore[no-redef]
+
+from ..._flags import EV_CLOSED, EV_ET, EV_READ, EV_WRITE
+from ._poller import BATCH, Poller
 
 _EPOLLIN = select.EPOLLIN
 _EPOLLOUT = select.EPOLLOUT
 _EPOLLET = select.EPOLLET
 _EPOLLERR = select.EPOLLERR
 _EPOLLHUP = select.EPOLLHUP
+_EPOLLRDHUP = select.EPOLLRDHUP
 
 
 def _to_epoll(mask: int) -> int:
     return (
         (_EPOLLIN if mask & EV_READ else 0)
         | (_EPOLLOUT if mask & EV_WRITE else 0)
+        | (_EPOLLRDHUP if mask & EV_CLOSED else 0)
         | (_EPOLLET if mask & EV_ET else 0)
     )
 
 
-def _from_epoll(events: int) -> int:
-    # The compiled core's wait translates in C with base.pxd's epoll_report: keep in step.
-    if events & (_EPOLLERR | _EPOLLHUP):
-        return EV_IO
-    return (EV_READ if events & _EPOLLIN else 0) | (EV_WRITE if events & _EPOLLOUT else 0)
+def _from_epoll(index: int) -> int:
+    # ``index`` is a report folded by _fold(): IN, OUT, ERR, HUP in bits 0..4 (EPOLLPRI is
+    # never asked for), RDHUP in bit 5. An error or hang-up wakes readers and writers alike
+    # (each meets it in its own recv/send); a hang-up is also the peer's close.
+    mask = (EV_READ if index & _EPOLLIN else 0) | (EV_WRITE if index & _EPOLLOUT else 0)
+    if index & (_EPOLLERR | _EPOLLHUP):
+        mask |= EV_READ | EV_WRITE
+    if index & (32 | _EPOLLHUP):
+        mask |= EV_CLOSED
+    return mask
 
 
-# What the kernel can report for what we ask: IN, OUT, ERR, HUP (bits 0..4; EPOLLPRI is never
-# asked for). A table turns a report into fdevent's mask with one index on the hot path.
-_REPORT = tuple(_from_epoll(m) for m in range(32))
+#: What the kernel reports, as fdevent's mask: one index on the hot path, in both cores.
+_REPORT = tuple(_from_epoll(m) for m in range(64))
+
+
+@cython.cfunc
+@cython.exceptval(check=False)
+def _fold(events: cython.uint) -> cython.int:
+    return (events & 31) | (32 if events & _EPOLLRDHUP else 0)
 
 
 def _regular_file_error(fd: int) -> OSError:
@@ -75,14 +102,22 @@ def _regular_file_error(fd: int) -> OSError:
     )
 
 
+@cython.cclass
 class EpollPoller(Poller):
     """Poller on Linux's epoll."""
 
     name = "epoll"
     supports_et = True
+    supports_closed = True
 
     def __init__(self) -> None:
+        Poller.__init__(self)
         self._ep = select.epoll()
+        self._epfd = self._ep.fileno()
+        if cython.compiled:
+            i: cython.int
+            for i in range(64):
+                self._report[i] = _REPORT[i]  # type: ignore[attr-defined]
 
     def fileno(self) -> int:
         """The epoll fd (it changes on ``reset``)."""
@@ -97,6 +132,8 @@ class EpollPoller(Poller):
             self._ep.modify(fd, _to_epoll(mask))
         except PermissionError:
             raise _regular_file_error(fd) from None
+        except OSError as exc:
+            raise type(exc)(exc.errno, f"fd {fd}: {exc.strerror}") from None
 
     def modify(self, fd: int, mask: int) -> bool:
         """Change ``fd``'s mask; ``False`` if the file behind ``fd`` had changed."""
@@ -121,12 +158,44 @@ class EpollPoller(Poller):
     def poll(self, timeout: float | None) -> list[tuple[int, int]]:
         """Wait up to ``timeout`` seconds for readiness."""
         report = _REPORT
-        return [(fd, report[ev & 31]) for fd, ev in self._ep.poll(timeout)]
+        return [(fd, report[_fold(ev)]) for fd, ev in self._ep.poll(timeout)]
+
+    @cython.ccall
+    @cython.exceptval(-1, check=True)
+    def wait_into(self, timeout: object) -> cython.int:
+        """Wait like ``poll(timeout)`` into ``rfd``/``rmask``; in C in the compiled core."""
+        if not cython.compiled:
+            return Poller.wait_into(self, timeout)
+        ms: cython.int = -1
+        if timeout is not None:
+            ms = math.ceil(timeout * 1000.0)  # type: ignore[operator]
+        epfd: cython.int = self._epfd
+        evs = self._evs  # type: ignore[attr-defined]
+        n: cython.int = epoll_wait(epfd, evs, BATCH, 0)  # type: ignore[name-defined]  # noqa: F821
+        if n == 0 and ms != 0:
+            with cython.nogil:
+                n = epoll_wait(epfd, evs, BATCH, ms)  # type: ignore[name-defined]  # noqa: F821
+        if n < 0:
+            err: cython.int = errno_c  # type: ignore[name-defined]  # noqa: F821
+            if err != EINTR:  # type: ignore[name-defined]  # noqa: F821
+                raise OSError(err, os.strerror(err))
+            PyErr_CheckSignals()  # type: ignore[name-defined]  # noqa: F821
+            return 0
+        i: cython.int
+        for i in range(n):
+            self.rfd[i] = evs[i].data.fd
+            self.rmask[i] = self._report[_fold(evs[i].events)]  # type: ignore[attr-defined]
+        return n
+
+    def stray(self, fd: int, registrations: Iterable[tuple[int, int]]) -> None:
+        """A registration outlived its fd through a dup (see above): rebuild the epoll set."""
+        self.reset(registrations)
 
     def reset(self, registrations: Iterable[tuple[int, int]]) -> None:
         """Replace the epoll instance by a new one holding ``registrations``."""
         old = self._ep
         self._ep = select.epoll()
+        self._epfd = self._ep.fileno()
         old.close()
         for fd, mask in registrations:
             # An fd closed meanwhile is skipped; the base finds out when it is used.

@@ -15,7 +15,9 @@ Some facts about kqueue:
   succeeds. ``EV_DELETE`` of a filter that is gone answers ``ENOENT`` (ignored). So an event
   left attached on a closed fd can see the new file, as with poll (docs/design.md).
 - ``EV_ERROR`` in a returned event reports a failed change, not readiness; ``EV_EOF`` rides on
-  a readable or writable report and is seen by the callback's own read or write.
+  a readable or writable report and is seen by the callback's own read or write. On a read
+  filter it is also the peer's close, reported as ``EV_CLOSED`` (which registers the read
+  filter: kqueue has no filter for a close alone).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import select
 from collections.abc import Iterable
 from typing import Any
 
-from ..._flags import EV_ET, EV_IO, EV_READ, EV_WRITE
+from ..._flags import EV_CLOSED, EV_ET, EV_IO, EV_READ, EV_WRITE
 from ._poller import Poller
 
 _kq: Any = select  # the kqueue names exist only on BSD and macOS
@@ -34,7 +36,10 @@ _kq: Any = select  # the kqueue names exist only on BSD and macOS
 def _changes(fd: int, old: int, new: int) -> list[Any]:
     flags_et = _kq.KQ_EV_CLEAR if new & EV_ET else 0
     out = []
-    for bit, filt in ((EV_READ, _kq.KQ_FILTER_READ), (EV_WRITE, _kq.KQ_FILTER_WRITE)):
+    for bit, filt in (
+        (EV_READ | EV_CLOSED, _kq.KQ_FILTER_READ),
+        (EV_WRITE, _kq.KQ_FILTER_WRITE),
+    ):
         if new & bit:
             out.append(_kq.kevent(fd, filt, _kq.KQ_EV_ADD | flags_et))
         elif old & bit:
@@ -48,9 +53,16 @@ class KqueuePoller(Poller):
     name = "kqueue"
     supports_et = True
 
+    supports_closed = True
+
     def __init__(self) -> None:
+        Poller.__init__(self)
         self._kq = _kq.kqueue()
         self._fds: dict[int, int] = {}
+
+    def fileno(self) -> int:
+        """The kqueue fd."""
+        return int(self._kq.fileno())
 
     def register(self, fd: int, mask: int) -> None:
         """Start watching ``fd``; see the package docstring."""
@@ -83,6 +95,8 @@ class KqueuePoller(Poller):
             if kev.flags & _kq.KQ_EV_ERROR:
                 continue
             bit = EV_READ if kev.filter == _kq.KQ_FILTER_READ else EV_WRITE
+            if bit == EV_READ and kev.flags & _kq.KQ_EV_EOF:
+                bit |= EV_CLOSED
             ready[kev.ident] = ready.get(kev.ident, 0) | bit
         return list(ready.items())
 

@@ -3,17 +3,21 @@
 select fails the *whole* call with ``EBADF`` if any fd in its sets is closed. The poller then
 asks the OS which of its fds are closed, drops those silently (as epoll drops a closed file)
 and reports nothing for this wait; the next wait goes on with the rest. A later ``modify`` of
-a dropped number registers it afresh and returns ``False`` so the base drops its stale events.
+a dropped number registers it afresh and returns ``False`` so the base drops its stale events;
+so does a ``modify`` that finds another file behind the number (the poller keeps each fd's
+device and inode, as the poll poller does). select cannot report a peer's close
+(``EV_CLOSED``): the base refuses such events on it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import select
 from collections.abc import Iterable
 
 from ..._flags import EV_READ, EV_WRITE
-from ._poller import Poller, check_open, fd_is_open
+from ._poller import Poller, check_open, fd_is_open, identity
 
 #: select's fd_set is a fixed bitmap of FD_SETSIZE bits; CPython does not export the number.
 #: 1024 is its value on Linux, the BSDs and macOS; a larger fd makes select() fail.
@@ -27,7 +31,9 @@ class SelectPoller(Poller):
     supports_et = False
 
     def __init__(self) -> None:
+        Poller.__init__(self)
         self._fds: dict[int, int] = {}
+        self._ids: dict[int, tuple[int, int]] = {}
         self._readers: set[int] = set()
         self._writers: set[int] = set()
 
@@ -38,7 +44,7 @@ class SelectPoller(Poller):
                 f"fd {fd} is too large for select (FD_SETSIZE is {FD_SETSIZE}); "
                 "use the poll or epoll backend"
             )
-        check_open(fd)
+        self._ids[fd] = identity(check_open(fd))
         self._set(fd, mask)
 
     def _set(self, fd: int, mask: int) -> None:
@@ -53,17 +59,21 @@ class SelectPoller(Poller):
             self._writers.discard(fd)
 
     def modify(self, fd: int, mask: int) -> bool:
-        """Change ``fd``'s mask; ``False`` if it had been found closed meanwhile."""
+        """Change ``fd``'s mask; ``False`` if the file behind ``fd`` had changed."""
         if fd not in self._fds:
             self.register(fd, mask)
             return False
-        check_open(fd)
+        ident = identity(check_open(fd))
         self._set(fd, mask)
+        if ident != self._ids[fd]:
+            self._ids[fd] = ident
+            return False
         return True
 
     def unregister(self, fd: int) -> None:
         """Stop watching ``fd``."""
         self._fds.pop(fd, None)
+        self._ids.pop(fd, None)
         self._readers.discard(fd)
         self._writers.discard(fd)
 
@@ -88,10 +98,12 @@ class SelectPoller(Poller):
         """Start afresh with ``registrations``."""
         self.close()
         for fd, mask in registrations:
-            self._set(fd, mask)
+            with contextlib.suppress(OSError):
+                self.register(fd, mask)
 
     def close(self) -> None:
         """Forget every fd (select holds no OS resource)."""
         self._fds.clear()
+        self._ids.clear()
         self._readers.clear()
         self._writers.clear()

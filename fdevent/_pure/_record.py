@@ -1,0 +1,47 @@
+"""The event record: the fields the base, the fd table and the timer heap work on.
+
+A leaf module: it imports nothing of the core, so the base, the fd table and the heap can
+all work on events (``cimport`` in the compiled core) without importing the public ``Event``
+class, and without an import circle. ``event.Event`` subclasses it and adds the public
+methods; the record adds no method of its own, so an event carries no vtable pointer.
+
+``_state`` holds bits (libevent's ``EVLIST_*``): ``ST_ATTACHED`` while the event is pending;
+``ST_INTERNAL`` for the base's own events (the thread wakeup), which never count as attached,
+or ``dispatch()`` could never return.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    import cython
+except ImportError:  # pragma: no cover - the pure core without Cython installed
+    from . import _cython_shim as cython  # type: ignore[no-redef]
+
+ST_ATTACHED = 0x01
+ST_INTERNAL = 0x02
+
+
+@cython.freelist(256)
+@cython.cclass
+class EventRecord:
+    """The state of one event (the C layout is in ``_record.pxd``)."""
+
+    # The C layout is in _record.pxd; these annotations tell type checkers the same.
+    _base: Any
+    _callback: Any
+    _arg: Any
+    _fdobj: Any
+    _next: EventRecord | None
+    _prev: EventRecord | None
+    _deadline: float
+    _interval: float
+    _seq: int
+    _fd: int
+    _heap_index: int
+    _qcount: int
+    _events: int
+    _priority: int
+    _res: int
+    _state: int
