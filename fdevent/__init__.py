@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 
 from ._flags import (
+    EV_CLOSED,
     EV_ET,
     EV_PERSIST,
     EV_READ,
@@ -33,12 +34,12 @@ from ._flags import (
 from ._pure.backends import supported as _supported
 
 if os.environ.get("FDEVENT_PURE", "") not in ("", "0"):
-    from ._pure import CORE, Event, EventBase, Ticker, Timer
+    from ._pure import CORE, Event, EventBase, Signal, Ticker, Timer
 else:
     try:
-        from ._compiled import CORE, Event, EventBase, Ticker, Timer
+        from ._compiled import CORE, Event, EventBase, Signal, Ticker, Timer
     except ImportError:
-        from ._pure import CORE, Event, EventBase, Ticker, Timer
+        from ._pure import CORE, Event, EventBase, Signal, Ticker, Timer
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,7 @@ def supported_backends() -> list[str]:
 
 __all__ = [
     "CORE",
+    "EV_CLOSED",
     "EV_ET",
     "EV_PERSIST",
     "EV_READ",
@@ -61,6 +63,7 @@ __all__ = [
     "PRIORITY_MEDIUM",
     "Event",
     "EventBase",
+    "Signal",
     "Ticker",
     "Timer",
     "supported_backends",

@@ -53,8 +53,6 @@ cdef class EventBase:
     cdef double _clock(self) except? -1.0
     cdef bint _enter(self) except? -1
     cdef _leave(self, bint acquired)
-    cdef _unlock(self)
-    cdef _relock(self)
     cdef _check_open(self)
     cdef int _priority_of(self, object priority) except? -1
     cdef _attach(self, EventRecord ev, bint has_timeout, double timeout)
@@ -68,7 +66,6 @@ cdef class EventBase:
     cdef _ready(self, int fd, int mask)
     cdef _expire_timers(self)
     cdef _run_active(self)
-    cdef _run_one(self, EventRecord ev)
     cdef _wake_waiters(self)
     cdef _rearm(self, EventRecord ev, int res)
     cdef _watch_signal(self, EventRecord ev)

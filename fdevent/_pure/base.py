@@ -419,17 +419,6 @@ class EventBase:
             self._holder = 0
             self._lock.release()
 
-    @cython.cfunc
-    def _unlock(self) -> None:
-        # The loop lets go of the base while it polls and while a callback runs.
-        self._holder = 0
-        self._lock.release()
-
-    @cython.cfunc
-    def _relock(self) -> None:
-        self._lock.acquire()
-        self._holder = self._loop_tid
-
     # -- internals called by Event ---------------------------------------------------------
 
     @cython.cfunc
@@ -597,17 +586,23 @@ class EventBase:
         poller = self._poller
         self._stale_reports = False
         self._polling = True
-        self._unlock()
+        self._holder = 0
+        self._lock.release()
         try:
             n: cython.int = poller.wait_into(timeout)
         finally:
-            self._relock()
+            self._lock.acquire()
+            self._holder = self._loop_tid
             self._polling = False
         if self._closed:
             return
-        i: cython.int
-        for i in range(n):
-            self._ready(poller.rfd[i], poller.rmask[i])
+        if cython.compiled:
+            i: cython.int
+            for i in range(n):
+                self._ready(poller.rfd[i], poller.rmask[i])
+        else:
+            for fd, mask in poller.ready:
+                self._ready(fd, mask)
 
     @cython.cfunc
     def _ready(self, fd: cython.int, mask: cython.int) -> None:
@@ -615,7 +610,8 @@ class EventBase:
             self._wakeup.drain()  # type: ignore[union-attr]
             self._notified = False
             return
-        ev: EventRecord | None = self._evmap.head(fd)
+        heads = self._evmap.heads
+        ev: EventRecord | None = heads[fd] if fd < len(heads) else None
         if ev is None:
             # The OS reports an fd we no longer watch. If nothing changed the table while we
             # polled, the poller may have a registration that outlived its fd (epoll, through
@@ -645,9 +641,11 @@ class EventBase:
 
     @cython.cfunc
     def _run_active(self) -> None:
-        # Snapshot: only what is queued now runs in this iteration, in priority order.
+        # Snapshot: only what is queued now runs in this iteration, in priority order. One
+        # function for the whole run (no call per event: this is the pure core's hot path).
         counts = [len(queue) for queue in self._queues]
         level: cython.Py_ssize_t
+        res: cython.int
         for level in range(self._npriorities):
             n: cython.Py_ssize_t = counts[level]
             if n == 0:
@@ -658,41 +656,40 @@ class EventBase:
                 while i < n:
                     ev: EventRecord = queue[i]
                     i += 1
-                    self._run_one(ev)
+                    if ev._base is not self:
+                        continue  # assign()ed to another base after it was queued here
+                    ev._qcount -= 1
+                    if ev._qcount != 0 or not ev._res:
+                        continue  # a stale copy, or cancelled by detach()
+                    res = ev._res
+                    ev._res = 0
+                    self._nactive -= 1
+                    if ev._events & EV_PERSIST:
+                        if ev._state & ST_ATTACHED and ev._interval >= 0.0:
+                            self._rearm(ev, res)
+                    elif ev._state & ST_ATTACHED:
+                        self._detach(ev)
+                    # The callback runs without the lock, so other threads can call in.
+                    self._current = ev
+                    self._holder = 0
+                    self._lock.release()
+                    try:
+                        ev._callback(ev._fd, res, ev._arg)
+                    except Exception as exc:
+                        handler = self._exc_handler
+                        if handler is None:
+                            raise
+                        handler(ev, exc)
+                    finally:
+                        self._lock.acquire()
+                        self._holder = self._loop_tid
+                        self._current = None
+                        if self._nwaiters:
+                            self._wake_waiters()
                     if self._break or self._closed:
                         return
             finally:
                 del queue[:i]
-
-    @cython.cfunc
-    def _run_one(self, ev: EventRecord) -> None:
-        if ev._base is not self:
-            return  # assign()ed to another base after it was queued here: not ours to run
-        ev._qcount -= 1
-        if ev._qcount != 0 or not ev._res:
-            return  # a stale copy, or cancelled by detach()
-        res: cython.int = ev._res
-        ev._res = 0
-        self._nactive -= 1
-        if ev._events & EV_PERSIST:
-            if ev._state & ST_ATTACHED and ev._interval >= 0.0:
-                self._rearm(ev, res)
-        elif ev._state & ST_ATTACHED:
-            self._detach(ev)
-        self._current = ev
-        self._unlock()
-        try:
-            ev._callback(ev._fd, res, ev._arg)
-        except Exception as exc:
-            handler = self._exc_handler
-            if handler is None:
-                raise
-            handler(ev, exc)
-        finally:
-            self._relock()
-            self._current = None
-            if self._nwaiters:
-                self._wake_waiters()
 
     @cython.cfunc
     def _wake_waiters(self) -> None:

@@ -101,7 +101,7 @@ class Event(EventRecord):
         old = self._base
         _setup(self, base, fd, events, callback, arg, priority)
         if self._base is not old:
-            # Queue entries left in the old base are that base's to skip (base._run_one).
+            # Queue entries left in the old base are that base's to skip (base._run_active).
             self._qcount = 0
 
     @cython.annotation_typing(False)

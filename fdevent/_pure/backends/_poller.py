@@ -28,13 +28,15 @@ class Poller:
     name = "none"
     supports_et = False
     supports_closed = False
+    # C arrays of BATCH ints in the compiled core (_poller.pxd); the pure core uses ``ready``.
+    rfd: list[int]
+    rmask: list[int]
 
     def __init__(self) -> None:
-        if not cython.compiled:
-            # C arrays in the compiled core (backends/_poller.pxd).
-            self.rfd = [0] * BATCH
-            self.rmask = [0] * BATCH
         self._rest: list[tuple[int, int]] = []
+        #: The last wait's reports, as a list (the pure core reads this; the compiled core
+        #: reads the C arrays ``rfd`` and ``rmask``).
+        self.ready: list[tuple[int, int]] = []
 
     def fileno(self) -> int:
         """The mechanism's own fd (epoll, kqueue), or -1 where it has none (poll, select)."""
@@ -62,13 +64,16 @@ class Poller:
         """Wait like ``poll(timeout)``; put the reports in ``rfd``/``rmask``, return how many.
 
         Reports beyond ``BATCH`` are kept and returned by the next call, which then does not
-        wait.
+        wait. The pure core takes the list as it is (``ready``).
         """
         ready = self._rest
         if ready:
             self._rest = []
         else:
             ready = self.poll(timeout)  # type: ignore[arg-type]
+        if not cython.compiled:
+            self.ready = ready
+            return len(ready)
         n: cython.int = 0
         for fd, mask in ready:
             if n == BATCH:

@@ -158,7 +158,11 @@ class EpollPoller(Poller):
     def poll(self, timeout: float | None) -> list[tuple[int, int]]:
         """Wait up to ``timeout`` seconds for readiness."""
         report = _REPORT
-        return [(fd, report[_fold(ev)]) for fd, ev in self._ep.poll(timeout)]
+        rdhup = _EPOLLRDHUP
+        # _fold() written out: this runs once per ready fd in the pure core.
+        return [
+            (fd, report[(ev & 31) | (32 if ev & rdhup else 0)]) for fd, ev in self._ep.poll(timeout)
+        ]
 
     @cython.ccall
     @cython.exceptval(-1, check=True)
