@@ -55,6 +55,7 @@ cdef class EventBase:
     cdef _leave(self, bint acquired)
     cdef _check_open(self)
     cdef int _priority_of(self, object priority) except? -1
+    cdef int _closing(self, int num) except? -1
     cdef _attach(self, EventRecord ev, bint has_timeout, double timeout)
     cdef _forget(self, EventRecord ev)
     cdef _detach(self, EventRecord ev)

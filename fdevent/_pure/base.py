@@ -304,25 +304,30 @@ class EventBase:
         acquired = cython.declare(cython.bint, self._enter())
         try:
             self._check_open()
-            n: cython.int = 0
-            ev: EventRecord
-            for ev in self._evmap.drop(num):
-                self._forget(ev)
-                n += 1
-            for queue in self._queues:
-                for ev in queue:
-                    if (
-                        ev._res
-                        and ev._fd == num
-                        and ev._base is self
-                        and not ev._events & EV_SIGNAL
-                        and not ev._state & ST_INTERNAL
-                    ):
-                        self._forget(ev)
-                        n += 1
-            return n
+            return self._closing(num)
         finally:
             self._leave(acquired)
+
+    @cython.cfunc
+    @cython.exceptval(-1, check=True)
+    def _closing(self, num: cython.int) -> cython.int:
+        n: cython.int = 0
+        ev: EventRecord
+        for ev in self._evmap.drop(num):
+            self._forget(ev)
+            n += 1
+        for queue in self._queues:
+            for ev in queue:
+                if (
+                    ev._res
+                    and ev._fd == num
+                    and ev._base is self
+                    and not ev._events & EV_SIGNAL
+                    and not ev._state & ST_INTERNAL
+                ):
+                    self._forget(ev)
+                    n += 1
+        return n
 
     @cython.annotation_typing(False)
     def set_exception_handler(self, handler: ExceptionHandler | None) -> None:
@@ -542,6 +547,9 @@ class EventBase:
                 self._maintain()
             self._poll(self._wait_time(nonblock))
             if self._closed:
+                return
+            if self._break:  # loopbreak() from another thread or a signal handler
+                self._got_break = True
                 return
             self._now = self._clock()
             if self._sigpending:
