@@ -128,7 +128,7 @@ def test_one_shot_signal_event(base: Any, core: Any) -> None:
 
 
 def test_signal_event_with_a_timeout(base: Any, core: Any) -> None:
-    rec = Recorder()
+    rec = Recorder(lambda fd, events, arg: base.loopbreak())  # the watchdog is still attached
     ev = core.Event(base, USR1, EV_SIGNAL, rec)
     signal.signal(USR1, mine)
     t0 = time.monotonic()
@@ -170,8 +170,8 @@ def test_attached_signal_keeps_dispatch_alive(base: Any, core: Any) -> None:
 
     sig = core.Signal(base, USR1, stop)
     sig.attach()
-    sender = Later(0.2, lambda: kill(USR1))
     t0 = time.monotonic()
+    sender = Later(0.2, lambda: kill(USR1))
     base.dispatch()  # nothing else attached: only the signal event keeps it running
     elapsed = time.monotonic() - t0
     sender.finish()

@@ -128,10 +128,10 @@ def test_only_one_thread_runs_a_loop(base: Any, core: Any, pair: Any) -> None:
         base.dispatch()
     with pytest.raises(RuntimeError):
         base.loop(nonblock=True)
-    base.loopbreak()
+    base.loopexit()
     loop.finish()
     assert not fired
-    assert base.got_break
+    assert base.got_exit
     # The base is usable from this thread now.
     rec = Recorder()
     core.Timer(base, rec).attach(0)
@@ -167,7 +167,7 @@ def test_detach_from_a_thread_waits_for_the_running_callback(
         t0 = time.monotonic()
         ev.detach()
         seen.append((state["running"], state["runs"], time.monotonic() - t0))
-        base.loopbreak()
+        base.loopexit()
 
     fired = watchdog(core, base)  # also what keeps the loop running after a one-shot ran
     worker = Later(0.0, detach)
