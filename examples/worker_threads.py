@@ -71,12 +71,12 @@ def main() -> int:
 
     def on_results(fd: int, events: int, arg: object) -> None:
         nonlocal handled, wrong_thread
-        now = time.monotonic()
         in_loop = threading.get_ident() == loop_thread
         wrong_thread += not in_loop
         while inbox:  # deque.popleft is atomic: workers may append meanwhile
             future = inbox.popleft()
             job, digest, finished = future.result()
+            now = time.monotonic()  # per result: one may come in while this callback runs
             handled += 1
             say(
                 f"result {job}: {digest[:16]} latency {(now - finished) * 1000:.2f} ms "
