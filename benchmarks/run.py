@@ -5,12 +5,20 @@
     python benchmarks/run.py --quick         # small sizes, 1 run: a smoke test (< 1 minute)
     python benchmarks/run.py --bench chain,timers --impl fdevent,asyncio --runs 5
     python benchmarks/run.py --list          # what is available on this machine
+    python benchmarks/run.py --bench chain --baseline ../wt-baseline/.venv/bin/python
 
 Benchmarks: chain (libevent's bench.c idea), echo (TCP ping-pong against a C load
-generator), timers (1M one-shot timers, half cancelled), mem (bytes per idle I/O event).
+generator), timers (1M one-shot timers, half cancelled), mem (bytes per idle I/O event),
+xthread (cross-thread wakeup latency on an idle loop), fdtable (attach/detach time per event
+with 1 to 100,000 events on one fd).
 Implementations: fdevent-compiled, fdevent-pure, asyncio, uvloop, libevent (C), floor
 (C, chain only: the syscalls with no event loop), python-floor (chain only: the floor plus a
 Python callback per event, still with no event loop).  "fdevent" selects both cores.
+With --baseline PYTHON, baseline-compiled and baseline-pure are the fdevent that PYTHON
+imports (another checkout: "before"), run by the same scripts, interleaved with the rest.
+
+--quick writes its report under benchmarks/build/quick/ (unless --out/--json say otherwise),
+so a development run never overwrites the committed results.
 
 Method: every measurement is a fresh subprocess (a fresh server for echo) with a
 timeout; runs are interleaved (round 1: A B C ..., round 2: B C ... A, ...), each
@@ -62,7 +70,11 @@ ALL_IMPLS = [
     "libevent",
     "floor",
     "python-floor",
+    "baseline-compiled",
+    "baseline-pure",
 ]
+#: Implementations that are fdevent run by another interpreter (--baseline): the same scripts.
+BASELINE_IMPLS = {"baseline-compiled": "compiled", "baseline-pure": "pure"}
 BENCH_IMPLS = {
     "chain": [
         "fdevent-compiled",
@@ -72,12 +84,16 @@ BENCH_IMPLS = {
         "libevent",
         "floor",
         "python-floor",
+        "baseline-compiled",
+        "baseline-pure",
     ],
     "echo": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent"],
     "timers": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent"],
     "mem": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop"],
+    "xthread": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop"],
+    "fdtable": ["fdevent-compiled", "fdevent-pure"],
 }
-ALL_BENCHES = ["chain", "echo", "timers", "mem"]
+ALL_BENCHES = ["chain", "echo", "timers", "mem", "xthread", "fdtable"]
 
 FULL = {
     "runs": 3,
@@ -89,6 +105,8 @@ FULL = {
     },
     "timers": {"count": 1000000, "seed": 12345, "timeout": 300},
     "mem": {"fds": 10000, "per_fd": 10, "timeout": 120},
+    "xthread": {"samples": 10000, "warmup": 500, "gap_us": 200, "timeout": 120},
+    "fdtable": {"per_fd": [1, 100, 100000], "ops": 200000, "rounds": 5, "timeout": 300},
 }
 QUICK = {
     "runs": 1,
@@ -100,7 +118,11 @@ QUICK = {
     },
     "timers": {"count": 100000, "seed": 12345, "timeout": 60},
     "mem": {"fds": 10000, "per_fd": 10, "timeout": 60},
+    "xthread": {"samples": 1000, "warmup": 100, "gap_us": 200, "timeout": 60},
+    "fdtable": {"per_fd": [1, 100, 100000], "ops": 100000, "rounds": 1, "timeout": 120},
 }
+#: Where --quick writes unless told otherwise: build/ is ignored by git.
+QUICK_DIR = os.path.join(BUILD, "quick")
 
 
 def log(msg):
@@ -184,11 +206,16 @@ def run_json(argv, env, timeout):
 # ---------------------------------------------------------------- environment
 
 
+#: --baseline: the interpreter, the tree it imports fdevent from and that tree's commit.
+BASELINE = {"python": None, "root": None, "commit": None}
+
+
 def py_env(impl):
     env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    root = BASELINE["root"] if impl in BASELINE_IMPLS else ROOT
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("FDEVENT_PURE", None)
-    if impl == "fdevent-pure":
+    if impl in ("fdevent-pure", "baseline-pure"):
         env["FDEVENT_PURE"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
@@ -261,6 +288,37 @@ def detect(built, notes):
     return avail, versions
 
 
+def detect_baseline(python, avail, versions, notes):
+    """--baseline PYTHON: which fdevent that interpreter imports, from where; both cores."""
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.pop("FDEVENT_PURE", None)
+    code = (
+        "import fdevent, json, os; print(json.dumps([fdevent.CORE, fdevent.__version__, "
+        "os.path.dirname(os.path.dirname(os.path.abspath(fdevent.__file__)))]))"
+    )
+    try:
+        rc, out, err = run_cmd([python, "-c", code], env=env, timeout=30)
+    except OSError as e:
+        raise SystemExit(f"--baseline {python}: {e}") from None
+    if rc != 0:
+        raise SystemExit(f"--baseline {python}: `import fdevent` failed: {err.strip()[-300:]}")
+    _, version, root = json.loads(out.strip().splitlines()[-1])
+    if os.path.realpath(root) == os.path.realpath(ROOT):
+        raise SystemExit(f"--baseline {python} imports this tree's fdevent ({root})")
+    BASELINE.update(python=python, root=root)
+    BASELINE["commit"] = probe_cmd(["git", "-C", root, "log", "-1", "--format=%h %s"])
+    versions["baseline"] = f"fdevent {version} at {root} ({BASELINE['commit'] or 'no git'})"
+    code = "import fdevent; print(fdevent.CORE)"
+    for impl, want in BASELINE_IMPLS.items():
+        rc, out, _ = run_cmd([python, "-c", code], env=py_env(impl), timeout=30)
+        core = out.strip() if rc == 0 else None
+        if core == want:
+            avail[impl] = True
+        else:
+            notes.append(f"{impl}: not available (the baseline loads the {core} core)")
+
+
 def probe_cmd(argv, timeout=10):
     if not shutil.which(argv[0]):
         return None
@@ -319,6 +377,8 @@ def py_script_argv(bench, impl, opts):
     <bench>_asyncio.py (with --uvloop for uvloop) for asyncio and uvloop; None otherwise."""
     if impl.startswith("fdevent-"):
         return [PY, os.path.join(HERE, f"{bench}_fdevent.py"), *opts]
+    if impl in BASELINE_IMPLS:
+        return [BASELINE["python"], os.path.join(HERE, f"{bench}_fdevent.py"), *opts]
     if impl in ("asyncio", "uvloop"):
         argv = [PY, os.path.join(HERE, f"{bench}_asyncio.py"), *opts]
         return [*argv, "--uvloop"] if impl == "uvloop" else argv
@@ -334,15 +394,17 @@ class Harness:
         return ["taskset", "-c", str(cpu), *argv] if self.pin else argv
 
     def check_core(self, impl, res):
-        if impl.startswith("fdevent-"):
+        if impl.startswith(("fdevent-", "baseline-")):
             want = impl.split("-", 1)[1]
             if res.get("core") != want:
                 raise BenchError(f"{impl}: the subprocess loaded the {res.get('core')} core")
         return res
 
-    def run_single(self, impl, argv, timeout):
+    def run_single(self, impl, argv, timeout, pin=True):
         """Run a single-process benchmark pinned to the server CPU; check its core."""
-        res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), timeout)
+        if pin:
+            argv = self.pinned(self.args.server_cpu, argv)
+        res = run_json(argv, py_env(impl), timeout)
         return self.check_core(impl, res)
 
     # chain -----------------------------------------------------------------
@@ -462,6 +524,24 @@ class Harness:
             argv.append("--tracemalloc")
         return self.run_single(impl, argv, c["timeout"])
 
+    # xthread ---------------------------------------------------------------
+    def xthread(self, impl, p):
+        c = self.cfg["xthread"]
+        opts = ["--samples", str(c["samples"]), "--warmup", str(c["warmup"])]
+        opts += ["--gap-us", str(c["gap_us"])]
+        # Not pinned: the loop thread and the producer thread each want a core; on one core
+        # the figure would be the scheduler's time slice, not the wakeup.
+        res = self.run_single(impl, py_script_argv("xthread", impl, opts), c["timeout"], pin=False)
+        if res.get("wrong_thread"):
+            raise BenchError(f"{impl}: {res['wrong_thread']} callbacks ran outside the loop thread")
+        return res
+
+    # fdtable ---------------------------------------------------------------
+    def fdtable(self, impl, p):
+        c = self.cfg["fdtable"]
+        opts = ["--per-fd", str(p["per_fd"]), "--ops", str(c["ops"]), "--rounds", str(c["rounds"])]
+        return self.run_single(impl, py_script_argv("fdtable", impl, opts), c["timeout"])
+
 
 def size_label(n):
     return f"{n // 1024} KiB" if n >= 1024 and n % 1024 == 0 else f"{n} B"
@@ -504,6 +584,10 @@ def make_points(bench, cfg, impls):
             (f"tracemalloc, {fds:,} fds x 1 event", {"method": "tracemalloc", "per_fd": 1}, tm)
         )
         return pts
+    if bench == "xthread":
+        return [("idle loop", {}, impls)]
+    if bench == "fdtable":
+        return [(f"K={k:,} on one fd", {"per_fd": k}, impls) for k in cfg["fdtable"]["per_fd"]]
     raise ValueError(bench)
 
 
@@ -622,6 +706,7 @@ def report(results, meta):
             results["chain"],
             chain_cells,
         )
+        lines += before_after(results["chain"], meta)
 
     if "echo" in results:
         c = meta["config"]["echo"]
@@ -728,15 +813,113 @@ def report(results, meta):
             f"{c['fds']:,}. RSS = delta of /proc/self/statm around attaching (kernel "
             "memory for epoll registrations is not in it); tracemalloc = Python-heap "
             "delta (a separate process). uvloop's tracemalloc figure is omitted (libuv "
-            "memory may not go through Python's allocators).",
+            "memory may not go through Python's allocators). Target (issue 7): at most 150 "
+            "bytes per event at 1 event per fd (RSS, compiled core).",
             ["point", "impl", "bytes/event", f"/ {ref}"],
             results["mem"],
             mem_cells,
         )
 
+    if "xthread" in results:
+        c = meta["config"]["xthread"]
+
+        def xthread_cells(pt, impl, d):
+            g = functools.partial(summary_median, d)
+            return [
+                fmt(g("p50_us"), 1),
+                fmt(g("p90_us"), 1),
+                fmt(g("p99_us"), 1),
+                fmt(g("max_us"), 0),
+                fmt_ratio(d["ratio"].get("p50_us")),
+                fmt_ratio(d["ratio"].get("p99_us")),
+            ]
+
+        lines += report_section(
+            "## 5. Cross-thread wakeup latency (idle loop)",
+            f"The loop idles in its poll; a producer thread asks it to run a callback "
+            f"(fdevent: `ev.activate()`; asyncio, uvloop: `loop.call_soon_threadsafe()`) and "
+            f"waits for it; latency = from the call to the callback's first line. "
+            f"{c['samples']:,} samples after {c['warmup']} warm-up ones, {c['gap_us']} µs "
+            "apart (so the loop is asleep again each time). Percentiles in µs, medians over "
+            "the runs. Not pinned: the two threads each need a core.",
+            ["point", "impl", "p50 µs", "p90 µs", "p99 µs", "max µs", "p50 /", "p99 /"],
+            results["xthread"],
+            xthread_cells,
+        )
+
+    if "fdtable" in results:
+        c = meta["config"]["fdtable"]
+
+        def fdtable_cells(pt, impl, d):
+            g = functools.partial(summary_median, d)
+            return [
+                fmt(g("attach_ns"), 0),
+                fmt(g("detach_ns"), 0),
+                fmt(g("attach_detach_ns"), 0),
+                fmt_ratio(d["ratio"].get("attach_detach_ns")),
+            ]
+
+        lines += report_section(
+            "## 6. Attach and detach with K events on one fd",
+            f"K persistent read events on one eventfd: attach all, detach all (same order), "
+            f"repeated until {c['ops']:,} attaches, {c['rounds']} rounds per process (median). "
+            "ns per event. An fd table that keeps an fd's events in a list is flat in K; one "
+            "that rebuilds a tuple per change grows with K. At K=1 each attach and detach is "
+            "also an epoll_ctl call.",
+            ["point", "impl", "attach ns", "detach ns", "both ns", f"/ {ref}"],
+            results["fdtable"],
+            fdtable_cells,
+        )
+
     if meta.get("chart"):
         lines += [f"Chart: `{meta['chart']}`", ""]
     return "\n".join(lines)
+
+
+def before_after(points, meta):
+    """The chain's after/before table when --baseline ran: median of per-round ratios."""
+    pairs = [("fdevent-compiled", "baseline-compiled"), ("fdevent-pure", "baseline-pure")]
+    rows = []
+    for pt in points:
+        for after, before in pairs:
+            a, b = pt["impls"].get(after), pt["impls"].get(before)
+            if a and b:
+                r = paired_ratio(a["samples"], b["samples"], "ns_per_event")
+                n = sum(1 for x, y in zip(a["samples"], b["samples"], strict=True) if x and y)
+                rows.append(
+                    [
+                        pt["label"],
+                        after.split("-", 1)[1],
+                        fmt(summary_median(b, "ns_per_event")),
+                        fmt(summary_median(a, "ns_per_event")),
+                        fmt_ratio(r),
+                        f"{(r - 1) * 100:+.1f}%" if r else "—",
+                        n,
+                    ]
+                )
+    if not rows:
+        return []
+    return [
+        "### Chain before and after (--baseline)",
+        "",
+        f"Before: {meta['versions'].get('baseline', '?')}. After: this tree. Each round ran "
+        "both, interleaved with the others; the ratio is the median of the per-round "
+        "after/before ratios of ns/event (below 1.00x: faster after).",
+        "",
+        md_table(
+            [
+                "point",
+                "core",
+                "before ns/event",
+                "after ns/event",
+                "after / before",
+                "change",
+                "rounds",
+            ],
+            rows,
+        ),
+        "",
+    ]
 
 
 # ---------------------------------------------------------------- main
@@ -767,12 +950,16 @@ METRICS = {
         "wall_s",
     ],
     "mem": ["bytes_per_event"],
+    "xthread": ["p50_us", "p90_us", "p99_us", "max_us", "mean_us"],
+    "fdtable": ["attach_detach_ns", "attach_ns", "detach_ns"],
 }
 RATIO_KEYS = {
     "chain": ["ns_per_event"],
     "echo": ["cpu_us_per_req", "rps"],
     "timers": ["cpu_s"],
     "mem": ["bytes_per_event"],
+    "xthread": ["p50_us", "p99_us"],
+    "fdtable": ["attach_detach_ns"],
 }
 
 
@@ -825,17 +1012,33 @@ def main():
     ap.add_argument(
         "--load-cpu", type=int, default=1, help="core for the echo load generator (default 1)"
     )
-    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"), help="markdown report")
+    ap.add_argument(
+        "--baseline",
+        metavar="PYTHON",
+        help="an interpreter whose `import fdevent` is another checkout (before): adds "
+        "baseline-compiled and baseline-pure to the chain (and any --bench given)",
+    )
+    ap.add_argument(
+        "--out",
+        help="markdown report (default benchmarks/RESULTS.md; build/quick/RESULTS.md with --quick)",
+    )
     ap.add_argument(
         "--json",
-        default=os.path.join(HERE, "results.json"),
-        help="raw results; the chart goes next to it (benchmarks/chart.png for the default)",
+        help="raw results; the chart goes next to it (default benchmarks/results.json and "
+        "chart.png; under build/quick/ with --quick)",
     )
     ap.add_argument("--no-chart", dest="chart", action="store_false")
     ap.add_argument("--list", action="store_true", help="show what is available and exit")
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, _on_signal)
+    out_dir = QUICK_DIR if args.quick else HERE
+    if args.out is None:
+        args.out = os.path.join(out_dir, "RESULTS.md")
+    if args.json is None:
+        args.json = os.path.join(out_dir, "results.json")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     t_start = time.monotonic()
     cfg = json.loads(json.dumps(QUICK if args.quick else FULL))  # deep copy
     if args.runs is not None:
@@ -852,12 +1055,16 @@ def main():
     notes = []
     built = build_c(notes)
     avail, versions = detect(built, notes)
+    if args.baseline:
+        detect_baseline(args.baseline, avail, versions, notes)
     if args.list:
         for impl in ALL_IMPLS:
             print(f"{impl:18s} {'available' if avail.get(impl) else 'NOT available'}")
         for n in notes:
             print("note:", n)
         return 0
+    if args.baseline:  # asked for by name: run it even when --impl does not list it
+        wanted += [i for i in BASELINE_IMPLS if i not in wanted]
     impls = [i for i in wanted if avail.get(i)]
     for i in wanted:
         if not avail.get(i) and args.impl != "all":

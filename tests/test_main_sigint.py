@@ -1,0 +1,64 @@
+"""``python -m fdevent`` stopped with Ctrl-C (SIGINT) ends cleanly: its summary, exit 0.
+
+SIGINT is sent only once the program has printed its first line, which it does from inside
+the part that handles Ctrl-C; the demo is slowed down (long pauses between messages) so that
+the signal lands while its loop runs. Both cores, every backend.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+from subproc import Program
+
+import fdevent
+
+BACKENDS = fdevent.supported_backends()
+
+
+@pytest.fixture(params=[False, True], ids=["default-core", "pure-core"])
+def pure(request: pytest.FixtureRequest) -> bool:
+    value: bool = request.param
+    return value
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_demo_ctrl_c_prints_the_summary_and_exits_0(pure: bool, backend_name: str) -> None:
+    args = ["-m", "fdevent", "--backend", backend_name, "--pause", "5", "--messages", "50"]
+    with Program(args, pure) as prog:
+        prog.expect(r"echo server on 127\.0\.0\.1:\d+ ")
+        # The clients have sent their first messages and now wait 5 s before the next.
+        prog.signal(signal.SIGINT)
+        rc = prog.wait()
+        assert rc == 0, str(prog)
+        assert "Traceback" not in prog.stderr, str(prog)
+        out = prog.stdout
+        assert "interrupted (Ctrl-C)" in out, str(prog)
+        assert "\nsummary:\n" in out, str(prog)
+        assert f"  backend: {backend_name}" in out, str(prog)
+        assert "  interrupted: yes" in out, str(prog)
+        assert prog.lines[-1] == "result: INTERRUPTED", str(prog)
+        # The demo really was cut short: 5 clients x 50 messages cannot pass in that time.
+        assert "  messages: 250/250" not in out, str(prog)
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_serve_ctrl_c_prints_what_it_served_and_exits_0(pure: bool, backend_name: str) -> None:
+    args = ["-m", "fdevent", "--serve", "--port", "0", "--backend", backend_name]
+    with Program(args, pure) as prog:
+        prog.expect(r"echo server on 127\.0\.0\.1:\d+ ")
+        prog.signal(signal.SIGINT)
+        rc = prog.wait()
+        assert rc == 0, str(prog)
+        assert "Traceback" not in prog.stderr, str(prog)
+        assert prog.lines[-1] == "stopped: 0 connections, 0 bytes echoed", str(prog)
+
+
+def test_demo_run_to_the_end_is_not_marked_interrupted() -> None:
+    """The summary line of an uninterrupted run is unchanged by the Ctrl-C handling."""
+    with Program(["-m", "fdevent", "--clients", "1", "--messages", "2"], pure=False) as prog:
+        rc = prog.wait()
+        assert rc == 0, str(prog)
+        assert prog.lines[-1] == "result: OK", str(prog)
+        assert "interrupted" not in prog.stdout, str(prog)
