@@ -73,12 +73,12 @@ def _reprs(core: Any) -> list[str]:
             t.activate(EV_TIMEOUT)
             out.append(repr(t))
             out.append(repr(core.Ticker(base, lambda *args: None)))
-            out.append(repr(base))
+            out.append(repr(base).replace(f"core={core.CORE} ", "core=CORE "))
             ev.detach()
             t.detach()
     finally:
         base.close()
-    out.append(repr(base))
+    out.append(repr(base).replace(f"core={core.CORE} ", "core=CORE "))
     return out
 
 

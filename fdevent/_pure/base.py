@@ -386,8 +386,9 @@ class EventBase:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "running" if self._running else "idle"
+        core = "compiled" if cython.compiled else "pure"
         return (
-            f"<EventBase backend={self._backend} attached={self._nattached} "
+            f"<EventBase core={core} backend={self._backend} attached={self._nattached} "
             f"active={self._nactive} {state}>"
         )
 
