@@ -12,6 +12,7 @@ CPU while doing nothing, which no output shows but ``/proc/PID/stat`` does.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import signal
@@ -137,6 +138,17 @@ def test_demo_rejects_an_unknown_backend() -> None:
     assert proc.returncode == 2
     assert "nosuch" in proc.stderr
     assert BACKENDS[0] in proc.stderr
+
+
+@pytest.mark.parametrize("serve", [True, False], ids=["serve", "demo"])
+def test_busy_port_is_one_clear_line(serve: bool) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        proc = _run(["-m", "fdevent", *(["--serve"] if serve else []), "--port", str(port)])
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    reason = os.strerror(errno.EADDRINUSE)
+    assert proc.stderr == f"python -m fdevent: cannot listen on 127.0.0.1:{port}: {reason}\n"
 
 
 def test_demo_client_reports_a_corrupted_echo() -> None:

@@ -66,8 +66,9 @@ class Event(EventRecord):
         TypeError: ``base`` is not an EventBase, ``fd``, ``events`` or ``priority`` has the
             wrong type, or ``callback`` is not callable.
         ValueError: unknown flag bits, ``EV_READ``/``EV_WRITE``/``EV_CLOSED`` with fd -1, a
-            negative fd, a priority outside the base's levels; ``EV_SIGNAL`` with an fd
-            condition or ``EV_ET``, or with a number that is not a catchable signal.
+            negative fd, a closed socket (``fileno()`` -1), a priority outside the base's
+            levels; ``EV_SIGNAL`` with an fd condition or ``EV_ET``, or with a number that is
+            not a catchable signal.
         RuntimeError: the base is closed.
     """
 
@@ -125,7 +126,8 @@ class Event(EventRecord):
                 ``EV_ET`` on a backend without edge-triggering; ``EV_CLOSED`` on one that
                 cannot report it (select); ``EV_ET`` and level-triggered events mixed on one
                 fd; the first event for a signal attached outside the main thread.
-            OSError: the poller refused the fd (not open, a regular file under epoll).
+            OSError: the poller refused the fd (not open, a regular file under epoll); the
+                message names the fd.
             RuntimeError: the base is closed.
         """
         base = cython.cast(EventBase, self._base)

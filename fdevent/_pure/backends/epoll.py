@@ -149,6 +149,8 @@ class EpollPoller(Poller):
             # ENOENT: the file we watched was closed and the number reused.
             self.register(fd, mask)
             return False
+        except OSError as exc:
+            raise type(exc)(exc.errno, f"fd {fd}: {exc.strerror}") from None
         return True
 
     def unregister(self, fd: int) -> None:
