@@ -46,6 +46,7 @@ from .._flags import (
     MAX_PRIORITIES,
     _Priority,
 )
+from .._introspect import TwinSignature
 from .._wakeup import Wakeup
 from . import backends
 from ._checks import fd_of, timeout_seconds
@@ -97,6 +98,8 @@ class EventBase:
             ``priorities`` out of range.
         OSError: the OS could not create the poller.
     """
+
+    __signature__ = TwinSignature()  # inspect.signature() on the compiled class too
 
     @cython.annotation_typing(False)
     def __init__(self, backend: str | None = None, priorities: int = 3) -> None:

@@ -34,6 +34,7 @@ from .._flags import (
     EV_TIMEOUT,
     flags_repr,
 )
+from .._introspect import TwinSignature
 from ._checks import check_int, fd_of, timeout_seconds
 from ._record import ST_ATTACHED, ST_INTERNAL, EventRecord
 from .base import EventBase
@@ -71,6 +72,8 @@ class Event(EventRecord):
             not a catchable signal.
         RuntimeError: the base is closed.
     """
+
+    __signature__ = TwinSignature()  # inspect.signature() on the compiled classes too
 
     @cython.annotation_typing(False)
     def __init__(
