@@ -1,23 +1,40 @@
 """Build the compiled core: the pure core's modules, compiled by Cython under another name.
 
-The pure core (``fdevent/_pure``) is typed Python in Cython's pure-Python mode. Its modules
-are copied, with their ``.pxd`` declarations, to ``build/cysrc/fdevent/_compiled`` and
-compiled as ``fdevent._compiled.*``, so the two cores share one source and can be imported
-side by side. Set ``FDEVENT_NO_EXT=1`` to skip the compiled core (then only the pure core is
-installed; CI never does this).
+The pure core (``fdevent/_pure``) is typed Python in Cython's pure-Python mode. Each of its
+modules is compiled, from its own file, as ``fdevent._compiled.<name>``, so the two cores
+share one source and can be imported side by side. Only the ``.pxd`` declarations and the C
+header are staged (to ``build/cysrc/fdevent/_compiled``): Cython finds a module's ``.pxd``,
+and resolves the relative cimports in it, by the module's package name.
+
+Cython records each source file's path relative to the directory it runs in, and tracebacks
+show that path. Compiling ``fdevent/_pure/base.py`` from the project root records
+``fdevent/_pure/base.py``: a package-relative path that exists in every install (the pure core
+ships with the compiled one) and holds exactly the compiled code, so a traceback through the
+compiled core shows the real source lines, never a build-tree path.
+
+Cython words argument errors its own way (``attach() takes at most 1 positional argument (2
+given)``: no class, ``self`` not counted). ``_argument_errors`` rewrites those calls in the
+generated C so that the compiled core says what CPython says for the pure core
+(``Event.attach() takes from 1 to 2 positional arguments but 3 were given``).
+
+Release builds carry no debug info (``-g0``: it made up three quarters of the modules' size);
+set ``FDEVENT_DEBUG_INFO=1`` to keep it (valgrind, gdb). Set ``FDEVENT_NO_EXT=1`` to skip the
+compiled core (then only the pure core is installed; CI never does this).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 from setuptools import Extension, setup
 
-HERE = Path(__file__).parent
-PURE = HERE / "fdevent" / "_pure"
-SRC = HERE / "build" / "cysrc"
+HERE = Path(__file__).parent.resolve()
+#: Paths relative to HERE; the build runs there (Cython records paths relative to it).
+PURE = Path("fdevent", "_pure")
+STAGE = Path("build", "cysrc")
 MODULES = [
     "_checks",
     "_record",
@@ -33,31 +50,180 @@ MODULES = [
     "backends/kqueue",
 ]
 HEADERS = ["_cext.h"]
+DIRECTIVES = {
+    "language_level": 3,
+    # Methods as cyfunctions: inspect.signature() and help() see their real signatures.
+    "binding": True,
+    # No __reduce_cython__/__setstate_cython__: events and bases are not picklable in either
+    # core (they hold C state and OS resources), and help() shows the pure core's methods.
+    "auto_pickle": False,
+}
 
 
 def _stage() -> None:
-    # Cython resolves relative cimports through the package tree, so stage a tree with the
-    # compiled package's name: fdevent/__init__.py, fdevent/_compiled/{__init__,*.py,*.pxd}.
-    dest = SRC / "fdevent" / "_compiled"
-    if SRC.exists():
-        shutil.rmtree(SRC)
+    # fdevent/__init__.py and fdevent/_compiled/{__init__.py,*.pxd,_cext.h,backends/...}: the
+    # package tree under which Cython looks up fdevent._compiled.<name>'s declarations. copy2
+    # keeps the times, so cythonize regenerates only what changed.
+    if (STAGE / "fdevent").exists():
+        shutil.rmtree(STAGE / "fdevent")
+    dest = STAGE / "fdevent" / "_compiled"
     (dest / "backends").mkdir(parents=True)
-    (SRC / "fdevent" / "__init__.py").write_text("")
-    (dest / "__init__.py").write_text("")
-    for name in MODULES:
-        for ext in (".py", ".pxd"):
-            src = PURE / (name + ext)
-            if src.exists():
-                shutil.copyfile(src, dest / (name + ext))
-    for name in HEADERS:
-        shutil.copyfile(PURE / name, dest / name)
-        shutil.copyfile(PURE / name, dest / "backends" / name)
+    for init in ("__init__.py", "_compiled/__init__.py", "_compiled/backends/__init__.py"):
+        (STAGE / "fdevent" / init).write_text("")
+    for name in [m + ".pxd" for m in MODULES] + HEADERS:
+        src = PURE / name
+        if src.exists():
+            shutil.copy2(src, dest / name)
     # The compiled pollers' package: its __init__ (the factory) stays Python, so it is copied
     # into the source tree next to the compiled modules rather than compiled.
-    (dest / "backends" / "__init__.py").write_text("")
-    pkg = HERE / "fdevent" / "_compiled" / "backends"
+    pkg = Path("fdevent", "_compiled", "backends")
     pkg.mkdir(exist_ok=True)
     shutil.copyfile(PURE / "backends" / "__init__.py", pkg / "__init__.py")
+
+
+# --- argument errors worded as CPython words them ------------------------------------------
+
+_MARK = "/* fdevent: argument errors worded as CPython's (setup.py) */"
+_HELPER = (
+    _MARK
+    + r"""
+#include <string.h>
+static void fdevent_args_invalid(const char *qualname, Py_ssize_t self, Py_ssize_t lo,
+                                 Py_ssize_t hi, Py_ssize_t found, const char *names,
+                                 PyObject *const *values) {
+    PyObject *missing, *text = NULL, *head = NULL, *sep = NULL;
+    Py_ssize_t i, n;
+    const char *name = names;
+    if (found > hi) {
+        Py_ssize_t given = found + self;
+        if (lo == hi)
+            PyErr_Format(PyExc_TypeError, "%s() takes %zd positional argument%s but %zd %s given",
+                         qualname, hi + self, hi + self == 1 ? "" : "s", given,
+                         given == 1 ? "was" : "were");
+        else
+            PyErr_Format(PyExc_TypeError,
+                         "%s() takes from %zd to %zd positional arguments but %zd %s given",
+                         qualname, lo + self, hi + self, given, given == 1 ? "was" : "were");
+        return;
+    }
+    missing = PyList_New(0);
+    if (!missing) return;
+    for (i = 0; i < lo && *name; i++, name += strlen(name) + 1) {
+        if (i >= found && !(values && values[i])) {
+            PyObject *quoted = PyUnicode_FromFormat("'%s'", name);
+            if (!quoted || PyList_Append(missing, quoted) < 0) {
+                Py_XDECREF(quoted);
+                Py_DECREF(missing);
+                return;
+            }
+            Py_DECREF(quoted);
+        }
+    }
+    n = PyList_GET_SIZE(missing);
+    if (n == 0) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at least %zd positional arguments (%zd given)",
+                     qualname, lo + self, found + self);
+    } else {
+        if (n == 1) {
+            text = PyList_GET_ITEM(missing, 0);
+            Py_INCREF(text);
+        } else if (n == 2) {
+            text = PyUnicode_FromFormat("%U and %U", PyList_GET_ITEM(missing, 0),
+                                        PyList_GET_ITEM(missing, 1));
+        } else if ((head = PyList_GetSlice(missing, 0, n - 1)) &&
+                   (sep = PyUnicode_FromString(", "))) {
+            PyObject *joined = PyUnicode_Join(sep, head);
+            if (joined) {
+                text = PyUnicode_FromFormat("%U, and %U", joined, PyList_GET_ITEM(missing, n - 1));
+                Py_DECREF(joined);
+            }
+        }
+        if (text)
+            PyErr_Format(PyExc_TypeError, "%s() missing %zd required positional argument%s: %U",
+                         qualname, n, n == 1 ? "" : "s", text);
+    }
+    Py_XDECREF(text);
+    Py_XDECREF(head);
+    Py_XDECREF(sep);
+    Py_DECREF(missing);
+}
+"""
+)
+_WRAPPER = re.compile(r"^static (?:PyObject \*|int )__pyx_pw_(\w+)\(")
+_ARGNAMES = re.compile(r"__pyx_pyargnames\[\] = \{(.*)\};")
+_KEYWORDS = re.compile(
+    r"(__Pyx_(?:ParseKeywords|ParseOptionalKeywords|RejectKeywords|CheckKeywordStrings|"
+    r'RaiseKeywordRequired|RaiseDoubleKeywordsError)\(.*)"(\w+)"'
+)
+_RAISE = re.compile(r'__Pyx_RaiseArgtupleInvalid\("(\w+)", \d+, (\d+), (\d+), (\w+)\)')
+
+
+def _mangled(module: str) -> str:
+    # Cython's C names start with the module path, each part prefixed by its length.
+    return "".join(f"{len(part)}{part}_" for part in module.split("."))
+
+
+def _class_of(wrapper: str, prefix: str, classes: set[str]) -> str | None:
+    # __pyx_pw_<prefix>5Event_5attach: a method of Event; <prefix>1fd_of: a module function.
+    rest = wrapper[len(prefix) :]
+    m = re.match(r"\d+", rest)
+    if not m:
+        return None
+    start = m.end()
+    name = rest[start : start + int(m.group())]
+    after = rest[start + int(m.group()) : start + int(m.group()) + 1]
+    return name if after == "_" and name in classes else None
+
+
+def _argument_errors(c_file: Path, module: str, source: Path) -> int:
+    """Rewrite the argument-error calls of ``c_file`` (Cython's output for ``module``).
+
+    Returns how many calls it rewrote (-1 if the file was rewritten before).
+    """
+    text = c_file.read_text()
+    if _MARK in text:
+        return -1
+    prefix = _mangled(module)
+    classes = set(re.findall(r"^class (\w+)", source.read_text(), re.M))
+    out = []
+    cls: str | None = None
+    names = ""
+    has_values = False
+    patched = 0
+    for line in text.splitlines(keepends=True):
+        m = _WRAPPER.match(line)
+        if m:
+            cls, names, has_values = _class_of(m.group(1), prefix, classes), "", False
+        if "PyObject* values[" in line:
+            has_values = True
+        a = _ARGNAMES.search(line)
+        if a:
+            found = re.findall(r"__pyx_n_\w_(\w+)", a.group(1))
+            names = "".join(name + r"\000" for name in found)
+        r = _RAISE.search(line)
+        if r:
+            func, lo, hi, count = r.groups()
+            qualname = f"{cls}.{func}" if cls else func
+            call = (
+                f'fdevent_args_invalid("{qualname}", {1 if cls else 0}, {lo}, {hi}, {count}, '
+                f'"{names}", {"values" if has_values else "NULL"})'
+            )
+            line = line[: r.start()] + call + line[r.end() :]
+            patched += 1
+        elif cls:
+            # Keyword errors name the function as given: give them the qualified name.
+            line = _KEYWORDS.sub(rf'\1"{cls}.\2"', line)
+        out.append(line)
+    if not patched:
+        return 0
+    text = "".join(out).replace(
+        "got multiple values for keyword argument '%U'", "got multiple values for argument '%U'"
+    )
+    include = '#include "Python.h"\n'
+    if include not in text:
+        raise RuntimeError(f"{c_file}: no Python.h include; has Cython changed?")
+    c_file.write_text(text.replace(include, include + _HELPER, 1))
+    return patched
 
 
 def _extensions() -> list[Extension]:
@@ -65,26 +231,36 @@ def _extensions() -> list[Extension]:
         return []
     from Cython.Build import cythonize
 
-    _stage()
-    exts = [
-        Extension(
-            "fdevent._compiled." + name.replace("/", "."),
-            [str((SRC / "fdevent" / "_compiled" / (name + ".py")).relative_to(HERE))],
-            include_dirs=[str(SRC / "fdevent" / "_compiled")],
+    cflags = [] if os.environ.get("FDEVENT_DEBUG_INFO") else ["-g0"]
+    cwd = os.getcwd()
+    os.chdir(HERE)
+    try:
+        _stage()
+        exts = [
+            Extension(
+                "fdevent._compiled." + name.replace("/", "."),
+                [str(PURE / (name + ".py"))],
+                include_dirs=[str(STAGE / "fdevent" / "_compiled")],
+                extra_compile_args=cflags,
+            )
+            for name in MODULES
+        ]
+        exts = cythonize(  # type: ignore[no-untyped-call]
+            exts,
+            include_path=[str(STAGE)],
+            build_dir=str(STAGE / "c"),
+            compiler_directives=DIRECTIVES,
+            quiet=True,
         )
-        for name in MODULES
-    ]
-    return cythonize(  # type: ignore[no-any-return]
-        exts,
-        include_path=[str(SRC)],
-        compiler_directives={
-            "language_level": 3,
-            "binding": True,
-            # Events and pollers hold C state and OS resources: nothing to pickle.
-            "auto_pickle": False,
-        },
-        quiet=True,
-    )
+        counts = [
+            _argument_errors(Path(ext.sources[0]), ext.name, PURE / (name + ".py"))
+            for ext, name in zip(exts, MODULES, strict=True)
+        ]
+        if not any(counts):
+            raise RuntimeError("no argument-error call found in Cython's output: has it changed?")
+        return exts  # type: ignore[no-any-return]
+    finally:
+        os.chdir(cwd)
 
 
 setup(ext_modules=_extensions())

@@ -978,6 +978,24 @@ def parse_list(s, allowed, what):
     return list(dict.fromkeys(out))
 
 
+def output_paths(quick, out=None, json_path=None):
+    """Where a run writes its report, raw results and chart: ``(md, json, png)``.
+
+    A full run updates the committed benchmarks/RESULTS.md, results.json and chart.png; a
+    --quick run writes under QUICK_DIR (ignored by git), so it never overwrites them. ``out``
+    and ``json_path`` (--out, --json) choose other places; the chart goes next to the JSON
+    (benchmarks/chart.png for the committed results.json, else the JSON's name with .png).
+    """
+    folder = QUICK_DIR if quick else HERE
+    md = out if out is not None else os.path.join(folder, "RESULTS.md")
+    js = json_path if json_path is not None else os.path.join(folder, "results.json")
+    if os.path.abspath(js) == os.path.join(HERE, "results.json"):
+        png = os.path.join(HERE, "chart.png")
+    else:
+        png = os.path.splitext(js)[0] + ".png"
+    return md, js, png
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1032,11 +1050,7 @@ def main():
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, _on_signal)
-    out_dir = QUICK_DIR if args.quick else HERE
-    if args.out is None:
-        args.out = os.path.join(out_dir, "RESULTS.md")
-    if args.json is None:
-        args.json = os.path.join(out_dir, "results.json")
+    args.out, args.json, chart_png = output_paths(args.quick, args.out, args.json)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     t_start = time.monotonic()
@@ -1153,12 +1167,6 @@ def main():
     with open(args.json, "w") as f:
         json.dump({"meta": meta, "results": results}, f, indent=1)
     if args.chart and any(b in results for b in ("chain", "echo", "timers")):
-        default_json = os.path.join(HERE, "results.json")
-        chart_png = (
-            os.path.join(HERE, "chart.png")
-            if os.path.abspath(args.json) == default_json
-            else os.path.splitext(args.json)[0] + ".png"
-        )
         rc, out, err = run_cmd(
             [PY, os.path.join(HERE, "chart.py"), args.json, chart_png],
             env=py_env("asyncio"),

@@ -12,12 +12,19 @@ timeout expires::
 
 Two cores implement the same classes: a compiled one (Cython) and the pure-Python reference.
 The compiled core is used when it is installed; ``FDEVENT_PURE=1`` in the environment selects
-the pure one. ``fdevent.CORE`` says which is in use.
+the pure one. ``fdevent.CORE`` (and ``repr()`` of a base) says which is in use. Where no
+compiled core was built (``FDEVENT_NO_EXT=1``, a machine without a C compiler, a checkout on
+``PYTHONPATH``) the pure core is used without a word; a compiled core that is there but does
+not import (built for another Python, a broken build) gives a ``RuntimeWarning`` with the
+reason, once, and the pure core.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
+import warnings
+from pathlib import Path
 
 from ._flags import (
     EV_CLOSED,
@@ -33,12 +40,27 @@ from ._flags import (
 )
 from ._pure.backends import supported as _supported
 
+
+def _compiled_core_built() -> bool:
+    """Whether ``fdevent/_compiled`` holds extension modules (of any Python version)."""
+    suffixes = (*importlib.machinery.EXTENSION_SUFFIXES, ".so", ".pyd")
+    folder = Path(__file__).parent / "_compiled"
+    return any(p.name.endswith(suffixes) for p in folder.iterdir())
+
+
 if os.environ.get("FDEVENT_PURE", "") not in ("", "0"):
     from ._pure import CORE, Event, EventBase, Signal, Ticker, Timer
 else:
     try:
         from ._compiled import CORE, Event, EventBase, Signal, Ticker, Timer
-    except ImportError:
+    except Exception as exc:  # ImportError, or Cython's ValueError for a binary mismatch
+        if _compiled_core_built():
+            warnings.warn(
+                f"fdevent's compiled core is installed but does not import ({exc!r}); "
+                "using the pure-Python core (set FDEVENT_PURE=1 to choose it and silence this)",
+                RuntimeWarning,
+                stacklevel=1,
+            )
         from ._pure import CORE, Event, EventBase, Signal, Ticker, Timer
 
 __version__ = "0.1.0"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import fdevent
 
@@ -29,6 +29,16 @@ from ._echo import (
 )
 
 __all__ = ["EchoClient", "EchoServer", "demo_messages", "main"]
+
+
+def _listen(make: Callable[[], EchoServer], host: str, port: int) -> EchoServer | None:
+    """``make()``, or None after one clear line on stderr if the address cannot be bound."""
+    try:
+        return make()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"python -m fdevent: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        return None
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -65,9 +75,16 @@ def _run_demo(args: argparse.Namespace) -> int:
             say(f"gave up after {args.timeout} s")
             base.loopbreak()
 
-        server = EchoServer(
-            base, args.host, args.port or 0, bufsize=_BUFSIZE, on_close=stop_when_finished
+        made = _listen(
+            lambda: EchoServer(
+                base, args.host, args.port or 0, bufsize=_BUFSIZE, on_close=stop_when_finished
+            ),
+            args.host,
+            args.port or 0,
         )
+        if made is None:
+            return 1
+        server = made
         host, port = server.address
         for n in range(args.clients):
             client = EchoClient(
@@ -147,7 +164,14 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_server(args: argparse.Namespace) -> int:
     port = 1246 if args.port is None else args.port
     with fdevent.EventBase(backend=args.backend) as base:
-        server = EchoServer(base, args.host, port, log=lambda line: print(line, flush=True))
+        made = _listen(
+            lambda: EchoServer(base, args.host, port, log=lambda line: print(line, flush=True)),
+            args.host,
+            port,
+        )
+        if made is None:
+            return 1
+        server = made
         host, port = server.address
         try:
             print(

@@ -1,7 +1,9 @@
 """Running a program of this tree as a subprocess, reading its output line by line with timeouts.
 
 Shared by the tests that drive examples and ``python -m fdevent`` with signals. A
-:class:`Program` is started with this tree first on ``PYTHONPATH`` and the core and backend
+:class:`Program` is started with the fdevent the tests import first on ``PYTHONPATH`` (and as
+its working directory: the checkout, or an install when the tests run from an unpacked sdist,
+whose own ``fdevent/`` has no compiled core), and the core and backend
 chosen through ``FDEVENT_PURE`` / ``FDEVENT_BACKEND``; a reader thread collects its stdout so
 ``expect()`` can wait for a line with a deadline instead of blocking on a pipe. Leaving the
 ``with`` block kills the process (by its PID) if it is still running.
@@ -20,13 +22,18 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+import fdevent
+
 ROOT = Path(__file__).resolve().parent.parent
+#: Where the tests import fdevent from: the subprocesses must run the same one.
+IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
 #: Seconds to wait for one expected line, or for a process to exit: generous, CI stalls.
 WAIT = 20.0
 
 
 def env_for(pure: bool, backend: str | None = None) -> dict[str, str]:
-    """The environment of a subprocess: this tree first on the path, core and backend chosen."""
+    """The environment of a subprocess: the tested fdevent first on the path, core and backend
+    chosen."""
     env = dict(os.environ)
     env.pop("FDEVENT_PURE", None)
     env.pop("FDEVENT_BACKEND", None)
@@ -35,7 +42,7 @@ def env_for(pure: bool, backend: str | None = None) -> dict[str, str]:
     if backend is not None:
         env["FDEVENT_BACKEND"] = backend
     path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + path if path else "")
+    env["PYTHONPATH"] = str(IMPORT_ROOT) + (os.pathsep + path if path else "")
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -44,9 +51,11 @@ class Program:
     """``python ARGS`` in a subprocess whose stdout lines can be awaited."""
 
     def __init__(self, args: list[str], pure: bool, backend: str | None = None) -> None:
+        if args and args[0] != "-m" and not os.path.isabs(args[0]):
+            args = [str(ROOT / args[0]), *args[1:]]  # a script of this tree: examples/...
         self.proc = subprocess.Popen(
             [sys.executable, *args],
-            cwd=ROOT,
+            cwd=IMPORT_ROOT,
             env=env_for(pure, backend),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

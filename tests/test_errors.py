@@ -4,6 +4,7 @@ left as it was (checked by what ``dispatch()`` does afterwards)."""
 from __future__ import annotations
 
 import datetime
+import errno
 import math
 import os
 import resource
@@ -154,9 +155,28 @@ def test_fd_not_open(base: Any, core: Any) -> None:
     number = s.fileno()
     s.close()
     ev = core.Event(base, number, EV_READ, noop)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as info:
         ev.attach()
+    # The OS's EBADF, its class and errno kept, with the fd named: not a bare "[Errno 9]".
+    assert type(info.value) is OSError
+    assert info.value.errno == errno.EBADF
+    assert str(info.value) == f"[Errno {errno.EBADF}] fd {number}: {os.strerror(errno.EBADF)}"
     assert not ev.attached
+    assert_untouched(base, core)
+
+
+@pytest.mark.parametrize("flags", [EV_READ, EV_WRITE | EV_PERSIST, EV_TIMEOUT])
+def test_closed_socket_says_it_is_closed(base: Any, core: Any, flags: int) -> None:
+    s = socket.socket()
+    s.close()
+    for call in (
+        lambda: core.Event(base, s, flags, noop),
+        lambda: core.Timer(base, noop).assign(base, s, flags, noop),
+        lambda: base.once(s, flags, noop, timeout=1),
+    ):
+        with pytest.raises(ValueError) as info:
+            call()
+        assert str(info.value) == f"{s!r} is closed (its fileno() is -1)"
     assert_untouched(base, core)
 
 

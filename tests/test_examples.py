@@ -1,7 +1,9 @@
 """The examples and ``python -m fdevent``, run the way a newcomer runs them: as programs.
 
-Each one runs in a subprocess with a timeout, against the working tree (``PYTHONPATH`` is the
-repository root), on every backend this machine has and on both cores. The servers are also
+Each one runs in a subprocess with a timeout, against the fdevent the tests import (the
+checkout, or an install when the tests run from an unpacked sdist: ``PYTHONPATH`` and the
+working directory are where that fdevent lives), on every backend this machine has and on
+both cores. The servers are also
 checked for the classic event-loop bug, a busy spin after a client leaves: a level-triggered
 event left attached on a socket that stays readable or writable makes the process burn a whole
 CPU while doing nothing, which no output shows but ``/proc/PID/stat`` does.
@@ -10,6 +12,7 @@ CPU while doing nothing, which no output shows but ``/proc/PID/stat`` does.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import signal
@@ -29,6 +32,8 @@ import fdevent.__main__ as demo
 import fdevent._echo as echo
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Where the tests import fdevent from: the subprocesses must run the same one.
+IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
 #: Seconds any subprocess may take before the test fails: generous, as CI machines are slow;
 #: the programs themselves finish in about 1 s (demo) and 2 s (timers).
 RUN_TIMEOUT = 60.0
@@ -38,7 +43,8 @@ BACKENDS = fdevent.supported_backends()
 
 
 def _env(pure: bool, backend: str | None = None) -> dict[str, str]:
-    """The environment for a subprocess: this tree first on the path, core and backend chosen."""
+    """The environment for a subprocess: the tested fdevent first on the path, core and
+    backend chosen."""
     env = dict(os.environ)
     env.pop("FDEVENT_PURE", None)
     env.pop("FDEVENT_BACKEND", None)
@@ -47,14 +53,14 @@ def _env(pure: bool, backend: str | None = None) -> dict[str, str]:
     if backend is not None:
         env["FDEVENT_BACKEND"] = backend
     path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + path if path else "")
+    env["PYTHONPATH"] = str(IMPORT_ROOT) + (os.pathsep + path if path else "")
     return env
 
 
 def _run(args: Sequence[str], pure: bool = False) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args],
-        cwd=ROOT,
+        cwd=IMPORT_ROOT,
         env=_env(pure),
         capture_output=True,
         text=True,
@@ -132,6 +138,17 @@ def test_demo_rejects_an_unknown_backend() -> None:
     assert proc.returncode == 2
     assert "nosuch" in proc.stderr
     assert BACKENDS[0] in proc.stderr
+
+
+@pytest.mark.parametrize("serve", [True, False], ids=["serve", "demo"])
+def test_busy_port_is_one_clear_line(serve: bool) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        proc = _run(["-m", "fdevent", *(["--serve"] if serve else []), "--port", str(port)])
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    reason = os.strerror(errno.EADDRINUSE)
+    assert proc.stderr == f"python -m fdevent: cannot listen on 127.0.0.1:{port}: {reason}\n"
 
 
 def test_demo_client_reports_a_corrupted_echo() -> None:
@@ -233,7 +250,7 @@ def test_timers_example_runs_in_order(pure: bool) -> None:
 
 
 SERVERS = {
-    "examples-echo_server": ["examples/echo_server.py"],
+    "examples-echo_server": [str(ROOT / "examples" / "echo_server.py")],
     "fdevent-serve": ["-m", "fdevent", "--serve"],
 }
 
@@ -251,7 +268,7 @@ def echo_server(
     args = [*SERVERS[request.param], "--port", "0"]
     proc = subprocess.Popen(
         [sys.executable, *args],
-        cwd=ROOT,
+        cwd=IMPORT_ROOT,
         env=_env(pure, backend_name),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

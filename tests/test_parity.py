@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
+import pydoc
 import socket
+import sys
 import tempfile
+import traceback
+import types
 from collections.abc import Callable
+from importlib.machinery import EXTENSION_SUFFIXES
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,10 +37,17 @@ def _public(cls: type) -> list[str]:
 def test_cores_are_what_they_say() -> None:
     assert pure.CORE == "pure"
     assert compiled.CORE == "compiled"
-    # The compiled classes really are compiled: extension types, not Python classes.
-    assert not hasattr(compiled.Event, "__dict__") or "__slots__" not in compiled.Event.__dict__
-    assert type(compiled.EventBase.loop).__name__ != "function"
-    assert type(pure.EventBase.loop).__name__ == "function"
+    # The compiled classes really are compiled: extension types from extension modules, whose
+    # __init__ is a C slot and whose instances have no __dict__; the pure ones are classes.
+    for name in CLASSES:
+        c, p = getattr(compiled, name), getattr(pure, name)
+        assert sys.modules[c.__module__].__file__.endswith(tuple(EXTENSION_SUFFIXES)), name
+        assert sys.modules[p.__module__].__file__.endswith(".py"), name
+        assert isinstance(c.__init__, types.WrapperDescriptorType), name
+        assert isinstance(p.__init__, types.FunctionType), name
+    with pure.EventBase() as pb, compiled.EventBase() as cb:
+        assert hasattr(pure.Timer(pb, _noop), "__dict__")
+        assert not hasattr(compiled.Timer(cb, _noop), "__dict__")
 
 
 @pytest.mark.parametrize("name", CLASSES)
@@ -73,12 +87,12 @@ def _reprs(core: Any) -> list[str]:
             t.activate(EV_TIMEOUT)
             out.append(repr(t))
             out.append(repr(core.Ticker(base, lambda *args: None)))
-            out.append(repr(base))
+            out.append(repr(base).replace(f"core={core.CORE} ", "core=CORE "))
             ev.detach()
             t.detach()
     finally:
         base.close()
-    out.append(repr(base))
+    out.append(repr(base).replace(f"core={core.CORE} ", "core=CORE "))
     return out
 
 
@@ -90,7 +104,9 @@ def _noop(fd: int, events: int, arg: Any) -> None:
     pass
 
 
-def _bad_calls(core: Any, fd: int, regular: int, bases: list[Any]) -> list[Callable[[], object]]:
+def _bad_calls(
+    core: Any, fd: int, regular: int, closed: socket.socket, dead: int, bases: list[Any]
+) -> list[Callable[[], object]]:
     base = core.EventBase(backend="epoll" if "epoll" in pure_backends() else "poll")
     on_poll = core.EventBase(backend="poll")
     closed = core.EventBase()
@@ -145,6 +161,38 @@ def _bad_calls(core: Any, fd: int, regular: int, bases: list[Any]) -> list[Calla
         lambda: closed.loopexit(),
         lambda: core.Event(on_poll, fd, EV_READ | EV_ET, _noop).attach(),
         lambda: (reader.attach(), reader.assign(base, fd, EV_WRITE, _noop)),
+        # A closed socket object; the number of a closed fd (the OS's error, with the fd).
+        lambda: core.Event(base, closed, EV_READ, _noop),
+        lambda: core.Event(base, dead, EV_READ, _noop).attach(),
+        lambda: core.Event(on_poll, dead, EV_READ, _noop).attach(),
+        # Wrong numbers of arguments, unknown or repeated keywords: CPython's words on both.
+        lambda: core.Event(base, fd, EV_READ, _noop, None, 1, 7),
+        lambda: core.Event(base, fd, EV_READ, _noop, foo=1),
+        lambda: core.Event(base, fd),
+        lambda: core.Event(base, fd, callback=_noop),
+        lambda: core.Event(),
+        lambda: core.Event(base, fd, EV_READ, _noop, base=base),
+        lambda: core.Timer(base, _noop, None, 1, 2),
+        lambda: core.Ticker(),
+        lambda: core.EventBase("poll", 3, 4),
+        lambda: core.EventBase(backnd="poll"),
+        lambda: reader.attach(1, 2),
+        lambda: reader.attach(timeot=1),
+        lambda: reader.detach(1),
+        lambda: reader.detach(x=1),
+        lambda: reader.activate(),
+        lambda: reader.activate(EV_READ, EV_WRITE),
+        lambda: reader.assign(base),
+        lambda: base.loop(True, False, 1),
+        lambda: base.loop(onc=True),
+        lambda: base.loopexit(1, 2),
+        lambda: base.loopbreak(1),
+        lambda: base.dispatch(1),
+        lambda: base.once(fd),
+        lambda: base.close(1),
+        lambda: base.now(1),
+        lambda: base.set_exception_handler(),
+        lambda: base.__exit__(None),
     ]
 
 
@@ -154,11 +202,13 @@ def pure_backends() -> list[str]:
     return fdevent.supported_backends()
 
 
-def _outcomes(core: Any, fd: int, regular: int) -> list[tuple[str, str]]:
+def _outcomes(
+    core: Any, fd: int, regular: int, closed: socket.socket, dead: int
+) -> list[tuple[str, str]]:
     out = []
     bases: list[Any] = []
     try:
-        for call in _bad_calls(core, fd, regular, bases):
+        for call in _bad_calls(core, fd, regular, closed, dead, bases):
             try:
                 call()
             except AttributeError as exc:
@@ -174,11 +224,23 @@ def _outcomes(core: Any, fd: int, regular: int) -> list[tuple[str, str]]:
     return out
 
 
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
 def test_same_exceptions_and_messages() -> None:
     a, b = socket.socketpair()
+    closed = socket.socket()
+    closed.close()
     with a, b, tempfile.TemporaryFile() as regular:
-        p = _outcomes(pure, a.fileno(), regular.fileno())
-        c = _outcomes(compiled, a.fileno(), regular.fileno())
+        # A number no file has (not one just closed: a base made meanwhile would take it).
+        dead = next(n for n in range(900, 1000) if not _is_open(n))
+        p = _outcomes(pure, a.fileno(), regular.fileno(), closed, dead)
+        c = _outcomes(compiled, a.fileno(), regular.fileno(), closed, dead)
     assert p == c
     # Every bad call was refused with a message.
     for kind, message in p:
@@ -200,3 +262,60 @@ def test_clock_is_time_monotonic(core: Any) -> None:
             assert before <= now <= after
     finally:
         base.close()
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_class_signatures_and_help(name: str) -> None:
+    p, c = getattr(pure, name), getattr(compiled, name)
+    # A compiled class's __init__ is a C slot without a signature; the class still has one.
+    assert inspect.signature(c) == inspect.signature(p)
+    assert list(inspect.signature(c).parameters)[:1] != ["args"]
+    pure_help = pydoc.render_doc(p, renderer=pydoc.plaintext).splitlines()
+    compiled_help = pydoc.render_doc(c, renderer=pydoc.plaintext).splitlines()
+    # help() shows the constructor's signature and every public method's, as the pure core.
+    lines = [f" |  {name}{inspect.signature(p)}"] + [
+        f" |  {attr}{inspect.signature(getattr(p, attr))}"
+        for attr in _public(p)
+        if callable(getattr(p, attr))
+    ]
+    for line in lines:
+        assert line in pure_help
+        assert line in compiled_help, line
+    # No pickling machinery of Cython's among the methods.
+    text = "\n".join(compiled_help)
+    assert "__reduce_cython__" not in text and "__setstate_cython__" not in text
+
+
+def _raise(fd: int, events: int, arg: Any) -> None:
+    raise ValueError("boom")
+
+
+def _on_path(filename: str) -> str | None:
+    # Where linecache finds a traceback's file: as it is if absolute, else on sys.path.
+    if os.path.isabs(filename):
+        return filename if os.path.exists(filename) else None
+    for folder in sys.path:
+        path = os.path.join(folder or os.getcwd(), filename)
+        if os.path.exists(path):
+            return path
+    return None
+
+
+@pytest.mark.parametrize("core", [pure, compiled], ids=["pure", "compiled"])
+def test_tracebacks_show_the_real_source(core: Any) -> None:
+    with core.EventBase() as base:
+        core.Timer(base, _raise).attach(0)
+        with pytest.raises(ValueError) as info:
+            base.dispatch()
+    # The frames between the test and the callback: the base's (dispatch() to _run_one).
+    frames = [f for f in traceback.extract_tb(info.value.__traceback__) if f.filename != __file__]
+    assert len(frames) >= 2  # dispatch() down to the call of the callback
+    source = pure.base.__file__
+    lines = Path(source).read_text().splitlines()
+    for frame in frames:
+        # Never a build-tree path: the pure core's base.py, which is the compiled one's source.
+        assert "build" not in frame.filename.split(os.sep), frame.filename
+        path = _on_path(frame.filename)
+        assert path is not None, f"{frame.filename} is nowhere on sys.path"
+        assert os.path.samefile(path, source), frame.filename
+        assert frame.lineno is not None and frame.line == lines[frame.lineno - 1].strip()

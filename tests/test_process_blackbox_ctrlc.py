@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from blackbox import PROMPT, WATCHDOG
-from subproc import ROOT, env_for
+from subproc import IMPORT_ROOT, env_for
 
 # The common part of every script: a base on the backend given as argv[1], a thread that sends
 # SIGINT to this process after 0.2 s, and a timer that bounds the whole run.
@@ -91,7 +91,7 @@ report(handled=handled, restored=restored, interrupted_after_detach=interrupted)
 def run_script(core: Any, backend: str, body: str, *args: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-c", PRELUDE + body, backend, *args],
-        cwd=ROOT,
+        cwd=IMPORT_ROOT,
         env=env_for(pure=core.CORE == "pure"),
         capture_output=True,
         text=True,

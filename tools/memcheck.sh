@@ -7,7 +7,9 @@
 #
 # CPython's allocator is switched to malloc (PYTHONMALLOC=malloc) so valgrind sees every
 # object; interpreter-internal "possibly lost" blocks are expected and not counted. Timing
-# tests run ~50x slower under valgrind, so the timing-heavy files are left out.
+# tests run ~50x slower under valgrind, so the timing-heavy files are left out. Release builds
+# have no debug info (function names only in the stacks); for file:line, build with
+# FDEVENT_DEBUG_INFO=1 .venv/bin/pip install -e '.[test]' first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 expr=${1:-"compiled and epoll"}

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime
 import math
+from typing import TYPE_CHECKING
 
-try:
-    import cython
-except ImportError:  # pragma: no cover - the pure core without Cython installed
-    from . import _cython_shim as cython  # type: ignore[no-redef]
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
+    # installed fdevent is typed for its users whether or not Cython is installed.
+    from . import _cython_shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from . import _cython_shim as cython
 
 _INF = math.inf
 
@@ -16,7 +22,10 @@ _INF = math.inf
 @cython.ccall
 @cython.annotation_typing(False)
 def fd_of(fd: object) -> int:
-    """Return the fd number of an int or an object with ``fileno()``; TypeError otherwise."""
+    """Return the fd number of an int or an object with ``fileno()``; TypeError otherwise.
+
+    ValueError for an object whose ``fileno()`` is -1: a closed socket says so.
+    """
     if type(fd) is int:
         return fd
     if isinstance(fd, bool) or not (isinstance(fd, int) or hasattr(fd, "fileno")):
@@ -26,6 +35,8 @@ def fd_of(fd: object) -> int:
     num = fd.fileno()
     if type(num) is not int:
         raise TypeError(f"{fd!r}.fileno() returned {type(num).__name__}, not int")
+    if num == -1:
+        raise ValueError(f"{fd!r} is closed (its fileno() is -1)")
     return num
 
 

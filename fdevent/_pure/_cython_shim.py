@@ -4,12 +4,17 @@ The core is written in Cython's pure-Python mode: the same ``.py`` files run as 
 compile to C. The compiled core needs Cython only at build time, and the pure core must run
 with nothing but the standard library, so each core module does::
 
-    try:
-        import cython
-    except ImportError:
+    if TYPE_CHECKING:
         from . import _cython_shim as cython
+    else:
+        try:
+            import cython
+        except ImportError:
+            from . import _cython_shim as cython
 
-This shim provides just the names those modules use, as no-ops.
+This shim provides just the names those modules use, as typed no-ops. Type checkers always
+read it (never Cython's own module, whose decorators are untyped and would make every class
+``Any`` for the users of an installed fdevent).
 """
 
 from __future__ import annotations

@@ -27,10 +27,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-try:
-    import cython
-except ImportError:  # pragma: no cover - the pure core without Cython installed
-    from . import _cython_shim as cython  # type: ignore[no-redef]
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
+    # installed fdevent is typed for its users whether or not Cython is installed.
+    from . import _cython_shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from . import _cython_shim as cython
 
 from .._flags import EV_CLOSED, EV_ET, EV_IO, EV_READ, EV_WRITE
 

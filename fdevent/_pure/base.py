@@ -25,10 +25,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-try:
-    import cython
-except ImportError:  # pragma: no cover - the pure core without Cython installed
-    from . import _cython_shim as cython  # type: ignore[no-redef]
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
+    # installed fdevent is typed for its users whether or not Cython is installed.
+    from . import _cython_shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from . import _cython_shim as cython
 
 from .. import _process
 from .._flags import (
@@ -41,6 +46,7 @@ from .._flags import (
     MAX_PRIORITIES,
     _Priority,
 )
+from .._introspect import TwinSignature
 from .._wakeup import Wakeup
 from . import backends
 from ._checks import fd_of, timeout_seconds
@@ -92,6 +98,8 @@ class EventBase:
             ``priorities`` out of range.
         OSError: the OS could not create the poller.
     """
+
+    __signature__ = TwinSignature()  # inspect.signature() on the compiled class too
 
     @cython.annotation_typing(False)
     def __init__(self, backend: str | None = None, priorities: int = 3) -> None:
@@ -381,8 +389,9 @@ class EventBase:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "running" if self._running else "idle"
+        core = "compiled" if cython.compiled else "pure"
         return (
-            f"<EventBase backend={self._backend} attached={self._nattached} "
+            f"<EventBase core={core} backend={self._backend} attached={self._nattached} "
             f"active={self._nactive} {state}>"
         )
 

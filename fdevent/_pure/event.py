@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:
-    import cython
-except ImportError:  # pragma: no cover - the pure core without Cython installed
-    from . import _cython_shim as cython  # type: ignore[no-redef]
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
+    # installed fdevent is typed for its users whether or not Cython is installed.
+    from . import _cython_shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from . import _cython_shim as cython
 
 from .. import _process
 from .._flags import (
@@ -29,6 +34,7 @@ from .._flags import (
     EV_TIMEOUT,
     flags_repr,
 )
+from .._introspect import TwinSignature
 from ._checks import check_int, fd_of, timeout_seconds
 from ._record import ST_ATTACHED, ST_INTERNAL, EventRecord
 from .base import EventBase
@@ -61,10 +67,13 @@ class Event(EventRecord):
         TypeError: ``base`` is not an EventBase, ``fd``, ``events`` or ``priority`` has the
             wrong type, or ``callback`` is not callable.
         ValueError: unknown flag bits, ``EV_READ``/``EV_WRITE``/``EV_CLOSED`` with fd -1, a
-            negative fd, a priority outside the base's levels; ``EV_SIGNAL`` with an fd
-            condition or ``EV_ET``, or with a number that is not a catchable signal.
+            negative fd, a closed socket (``fileno()`` -1), a priority outside the base's
+            levels; ``EV_SIGNAL`` with an fd condition or ``EV_ET``, or with a number that is
+            not a catchable signal.
         RuntimeError: the base is closed.
     """
+
+    __signature__ = TwinSignature()  # inspect.signature() on the compiled classes too
 
     @cython.annotation_typing(False)
     def __init__(
@@ -120,7 +129,8 @@ class Event(EventRecord):
                 ``EV_ET`` on a backend without edge-triggering; ``EV_CLOSED`` on one that
                 cannot report it (select); ``EV_ET`` and level-triggered events mixed on one
                 fd; the first event for a signal attached outside the main thread.
-            OSError: the poller refused the fd (not open, a regular file under epoll).
+            OSError: the poller refused the fd (not open, a regular file under epoll); the
+                message names the fd.
             RuntimeError: the base is closed.
         """
         base = cython.cast(EventBase, self._base)

@@ -13,7 +13,8 @@ The interface, member by member:
     Whether the mechanism can do edge-triggered notification (``EV_ET``).
 ``register(fd, mask)``
     Start watching ``fd`` for ``mask``. Raises ``OSError`` if the OS refuses (fd not open,
-    a file the mechanism cannot watch), ``ValueError`` for an fd the mechanism cannot hold.
+    a file the mechanism cannot watch), with the OS's class and errno and a message that
+    names the fd; ``ValueError`` for an fd the mechanism cannot hold.
     On failure nothing is registered.
 ``modify(fd, mask)``
     Change the mask of a registered fd. Returns ``False`` if the poller found that the file it

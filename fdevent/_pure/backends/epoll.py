@@ -46,11 +46,17 @@ import math
 import os
 import select
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-try:
-    import cython
-except ImportError:  # pragma: no cover - the pure core without Cython installed
-    from .. import _cython_shim as cython  # type: ignore[no-redef]
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
+    # installed fdevent is typed for its users whether or not Cython is installed.
+    from .. import _cython_shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from .. import _cython_shim as cython
 
 from ..._flags import EV_CLOSED, EV_ET, EV_READ, EV_WRITE
 from ._poller import BATCH, Poller
@@ -143,6 +149,8 @@ class EpollPoller(Poller):
             # ENOENT: the file we watched was closed and the number reused.
             self.register(fd, mask)
             return False
+        except OSError as exc:
+            raise type(exc)(exc.errno, f"fd {fd}: {exc.strerror}") from None
         return True
 
     def unregister(self, fd: int) -> None:

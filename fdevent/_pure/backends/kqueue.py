@@ -66,7 +66,10 @@ class KqueuePoller(Poller):
 
     def register(self, fd: int, mask: int) -> None:
         """Start watching ``fd``; see the package docstring."""
-        self._kq.control(_changes(fd, 0, mask), 0, 0)
+        try:
+            self._kq.control(_changes(fd, 0, mask), 0, 0)
+        except OSError as exc:
+            raise type(exc)(exc.errno, f"fd {fd}: {exc.strerror}") from None
         self._fds[fd] = mask
 
     def modify(self, fd: int, mask: int) -> bool:
@@ -76,7 +79,9 @@ class KqueuePoller(Poller):
             self._kq.control(_changes(fd, old & EV_IO, mask), 0, 0)
         except FileNotFoundError:
             # A filter we meant to delete was already gone: the fd was closed meanwhile.
-            self._kq.control(_changes(fd, 0, mask), 0, 0)
+            self.register(fd, mask)
+        except OSError as exc:
+            raise type(exc)(exc.errno, f"fd {fd}: {exc.strerror}") from None
         self._fds[fd] = mask
         return True
 

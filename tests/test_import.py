@@ -1,0 +1,108 @@
+"""Which core ``import fdevent`` loads, and saying so: no wrong core without a word.
+
+Each case imports fdevent in a subprocess, from a copy of the package made for the case (the
+pure sources, with or without a compiled module) or from the install under test.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import fdevent
+
+#: Where the tests import fdevent from.
+IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
+
+_PROBE = """
+import json, warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import fdevent
+print(json.dumps({
+    "core": fdevent.CORE,
+    "file": fdevent.__file__,
+    "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
+}))
+"""
+
+
+def _probe(cwd: Path, pythonpath: Path | None = None) -> dict[str, Any]:
+    env = dict(os.environ)
+    env.pop("FDEVENT_PURE", None)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def _pure_copy(dest: Path) -> Path:
+    """A copy of the fdevent package under ``dest`` without its compiled modules."""
+    shutil.copytree(
+        IMPORT_ROOT / "fdevent",
+        dest / "fdevent",
+        ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd"),
+    )
+    return dest / "fdevent"
+
+
+def test_no_compiled_core_gives_the_pure_one_silently(tmp_path: Path) -> None:
+    _pure_copy(tmp_path / "site")
+    got = _probe(tmp_path, tmp_path / "site")
+    assert got["file"].startswith(str(tmp_path))
+    assert got["core"] == "pure"
+    assert got["warnings"] == []
+
+
+def test_a_broken_compiled_core_warns_once_with_the_reason(tmp_path: Path) -> None:
+    pkg = _pure_copy(tmp_path / "site")
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    (pkg / "_compiled" / f"base{suffix}").write_bytes(b"not a shared object")
+    got = _probe(tmp_path, tmp_path / "site")
+    assert got["file"].startswith(str(tmp_path))
+    assert got["core"] == "pure"
+    assert len(got["warnings"]) == 1, got["warnings"]
+    message = got["warnings"][0]
+    assert message.startswith("RuntimeWarning: fdevent's compiled core is installed but does")
+    assert "ImportError" in message  # the reason: the loader's own error
+
+
+def test_the_installed_core_imports_without_a_warning(tmp_path: Path) -> None:
+    got = _probe(tmp_path)
+    assert got["core"] == fdevent.CORE
+    assert got["warnings"] == []
+
+
+def test_a_checkout_seen_from_its_parent_does_not_shadow_the_package(tmp_path: Path) -> None:
+    # A fresh clone is a directory named fdevent; from its parent, that directory is a
+    # namespace package candidate. The installed package (regular, editable or not) must win.
+    (tmp_path / "fdevent").mkdir()
+    (tmp_path / "fdevent" / "README.md").write_text("a checkout, not a package\n")
+    got = _probe(tmp_path)
+    assert got["file"] is not None, "an empty namespace package was imported"
+    assert Path(got["file"]).resolve() == Path(fdevent.__file__).resolve()
+    assert got["core"] == fdevent.CORE
+
+
+def test_base_repr_names_its_core(core: ModuleType, backend: str) -> None:
+    with core.EventBase(backend=backend) as base:
+        assert repr(base) == (
+            f"<EventBase core={core.CORE} backend={backend} attached=0 active=0 idle>"
+        )
+    assert repr(base).endswith(" closed>")
