@@ -82,8 +82,10 @@ def test_graceful_shutdown_finishes_in_flight_jobs_and_refuses_new_ones(
 ) -> None:
     prog, port = shutdown_server
     jobs = {"a": 0.6, "b": 1.0, "c": 0.6}
-    socks = {name: send_job(port, name, s) for name, s in jobs.items()}
+    # Connected first: the kernel's accept queue is FIFO, so once the jobs have started the
+    # server has accepted this one too.
     idle = socket.create_connection(("127.0.0.1", port), timeout=WAIT)  # never asks anything
+    socks = {name: send_job(port, name, s) for name, s in jobs.items()}
     for _ in jobs:
         prog.expect(r"job \w+ started")
     sent_at = time.monotonic()
