@@ -1,4 +1,4 @@
-"""The public API of DESIGN.md: names, flags, properties, priorities, activate, assign, once."""
+"""The public API of the contract: names, flags, properties, priorities, activate, assign, once."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Where the seed used an eventfd we use a socket pair; where it called ``base.Exit()`` from a
 callback (which closed the poller, so Dispatch returned ErrBadFileDescriptor) we call
-``base.close()``, which DESIGN.md says ends ``dispatch()`` cleanly. ``AddEvent(ev, 0)`` is
+``base.close()``, which docs/contract.md says ends ``dispatch()`` cleanly. ``AddEvent(ev, 0)`` is
 ``attach()`` (no timeout), ``AddEvent(ev, d)`` is ``attach(d)``, ``DelEvent`` is ``detach()``,
 ``SetPriority(HPri)`` is ``priority = PRIORITY_HIGH``, and ``Loop(EvLoopOnce|EvLoopNoblock)``
 is ``loop(once=True, nonblock=True)``.
