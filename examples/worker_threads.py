@@ -32,7 +32,7 @@ import fdevent
 from fdevent import EV_PERSIST, EV_READ
 
 #: The inbox event's interval: never reached in practice; an event with no fd must wait for a
-#: timeout (DESIGN.md: an event that waits for nothing cannot be attached).
+#: timeout (docs/contract.md: an event that waits for nothing cannot be attached).
 _FOREVER = 86400.0
 
 

@@ -1,4 +1,4 @@
-"""Helpers for the black-box tests of DESIGN.md's "process around the loop" clauses.
+"""Helpers for the black-box tests of the contract's "process around the loop" clauses.
 
 These tests use only the public API, so they check the contract, not one implementation of it.
 They share: a guard that puts every signal handler back as it was (a failing signal test must

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-#: Backends that can do edge-triggered notification (DESIGN.md: epoll, kqueue).
+#: Backends that can do edge-triggered notification (docs/contract.md: epoll, kqueue).
 EDGE_BACKENDS = frozenset({"epoll", "kqueue"})
 
 #: How far past its lower bound a timer may fire and still pass: generous, CI machines stall.

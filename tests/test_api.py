@@ -1,4 +1,4 @@
-"""The public API of DESIGN.md: names, flags, properties, priorities, activate, assign, once."""
+"""The public API of the contract: names, flags, properties, priorities, activate, assign, once."""
 
 from __future__ import annotations
 
@@ -457,20 +457,12 @@ def test_priorities_out_of_range(core: Any, backend: str, n: int) -> None:
 # -- once --------------------------------------------------------------------------------------
 
 
-class _Callback:
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, int, Any]] = []
-
-    def __call__(self, fd: int, events: int, arg: Any, /) -> None:
-        self.calls.append((fd, events, arg))
-
-
 class _Arg:
     pass
 
 
 def test_once_timeout(base: Any) -> None:
-    cb = _Callback()
+    cb = Recorder()
     arg = _Arg()
     assert base.once(-1, EV_TIMEOUT, cb, arg, timeout=0) is None
     base.dispatch()
@@ -479,7 +471,7 @@ def test_once_timeout(base: Any) -> None:
 
 def test_once_read(base: Any, pair: Any) -> None:
     a, b = pair
-    cb = _Callback()
+    cb = Recorder()
     base.once(a, EV_READ, cb, "r")
     b.send(b"x")
     spin(base, 3)
@@ -488,7 +480,7 @@ def test_once_read(base: Any, pair: Any) -> None:
 
 def test_once_read_with_timeout_times_out(base: Any, pair: Any) -> None:
     a, _ = pair
-    cb = _Callback()
+    cb = Recorder()
     base.once(a, EV_READ, cb, timeout=0.01)
     base.dispatch()
     assert cb.calls == [(a.fileno(), EV_TIMEOUT, None)]
@@ -496,10 +488,10 @@ def test_once_read_with_timeout_times_out(base: Any, pair: Any) -> None:
 
 def test_once_keeps_nothing_alive_after_firing(base: Any, pair: Any) -> None:
     a, b = pair
-    cb, arg = _Callback(), _Arg()
+    cb, arg = Recorder(), _Arg()
     refs = [weakref.ref(cb), weakref.ref(arg)]
     base.once(a, EV_READ, cb, arg)
-    cb2, arg2 = _Callback(), _Arg()
+    cb2, arg2 = Recorder(), _Arg()
     refs += [weakref.ref(cb2), weakref.ref(arg2)]
     base.once(-1, EV_TIMEOUT, cb2, arg2, timeout=0)
     b.send(b"x")
@@ -513,7 +505,7 @@ def test_once_keeps_nothing_alive_after_firing(base: Any, pair: Any) -> None:
 def test_once_keeps_nothing_alive_after_close(core: Any, backend: str, pair: Any) -> None:
     a, _ = pair
     b = core.EventBase(backend=backend)
-    cb, arg = _Callback(), _Arg()
+    cb, arg = Recorder(), _Arg()
     refs = [weakref.ref(cb), weakref.ref(arg)]
     b.once(a, EV_READ, cb, arg, timeout=100)
     b.once(-1, EV_TIMEOUT, cb, arg, timeout=100)

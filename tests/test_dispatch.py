@@ -1,4 +1,4 @@
-"""DESIGN.md "Dispatch semantics", clause by clause, and the loop controls around them.
+"""docs/contract.md "Dispatch semantics", clause by clause, and the loop controls around them.
 
 Ordering is checked by counting loop iterations (``loop(nonblock=True)`` is exactly one), never
 by sleeping: what a callback activates must wait for the next iteration, so after one

@@ -1,4 +1,4 @@
-"""fds closed, dup'ed and reused behind the base's back (DESIGN.md, dispatch semantics).
+"""fds closed, dup'ed and reused behind the base's back (docs/contract.md, dispatch semantics).
 
 What each backend promises:
 
@@ -8,7 +8,7 @@ What each backend promises:
 - epoll (and kqueue): the kernel forgets a closed file by itself, and epoll's ``ENOENT`` on
   ``MOD`` tells the base its table is stale, so the old event never fires for the new file.
 - poll and select know only fd numbers: an old event may see the new file that took its
-  number (the weaker guarantee DESIGN.md documents; ``closing(fd)`` is the coming remedy), so
+  number (the weaker guarantee docs/contract.md documents; ``closing(fd)`` is the coming remedy), so
   these tests do not assert that it stays silent there.
 """
 
@@ -25,7 +25,7 @@ from helpers import EDGE_BACKENDS, Recorder, drain, noop, spin, timed
 
 from fdevent._flags import EV_PERSIST, EV_READ, EV_WRITE
 
-#: Backends whose kernel object forgets a closed file (DESIGN.md).
+#: Backends whose kernel object forgets a closed file (docs/contract.md).
 FORGETTING_BACKENDS = frozenset({"epoll", "kqueue"})
 
 #: CPU seconds a loop may burn while it waits 0.3 s for a loopexit: a blocked poll burns ~0.

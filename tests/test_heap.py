@@ -13,7 +13,7 @@ import math
 import time
 from typing import Any
 
-from helpers import assert_deadline_order, logger
+from helpers import assert_deadline_order, attach_bracketed, logger
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,11 +39,9 @@ def test_timers_fire_in_deadline_order(core: Any, ops: list[tuple[str, int, floa
     armed: dict[int, tuple[float, float, float, int]] = {}
     with core.EventBase() as base:
         timers = [core.Timer(base, logger(fired, i)) for i in range(N_TIMERS)]
-        for seq, (op, i, timeout) in enumerate(ops):
+        for op, i, timeout in ops:
             if op == "attach":
-                before = time.monotonic()
-                timers[i].attach(timeout)
-                armed[i] = (timeout, before, time.monotonic(), seq)
+                attach_bracketed(armed, i, timers[i], timeout)
             else:
                 timers[i].detach()
                 armed.pop(i, None)

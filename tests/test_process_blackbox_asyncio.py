@@ -1,4 +1,4 @@
-"""Black-box tests of DESIGN.md wave 2: fdevent's signals coexist with asyncio's in one process.
+"""Black-box tests of the contract: fdevent's signals coexist with asyncio's in one process.
 
 fdevent never calls ``signal.set_wakeup_fd`` (asyncio's ``add_signal_handler`` owns it), and
 both libraries' signal handlers work whichever was installed first. Each library handles its

@@ -1,4 +1,4 @@
-"""Black-box tests of DESIGN.md wave 2: ``base.closing(fd)``, fd reuse on poll/select, EV_CLOSED.
+"""Black-box tests of the contract: ``base.closing(fd)``, fd reuse on poll/select, EV_CLOSED.
 
 Both cores, every backend. A "reused number" is made with ``dup2`` so the test does not depend
 on the kernel handing out the lowest free fd.
@@ -18,7 +18,7 @@ from helpers import EDGE_BACKENDS, Recorder, drain, noop, spin
 import fdevent
 from fdevent._flags import EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
 
-EV_CLOSED = 0x80  # DESIGN.md; fdevent.EV_CLOSED is checked below
+EV_CLOSED = 0x80  # docs/contract.md; fdevent.EV_CLOSED is checked below
 Pair = tuple[socket.socket, socket.socket]
 
 
@@ -48,7 +48,7 @@ def on_number() -> Iterator[Callable[[int], Pair]]:
 
 
 def closed_supported(backend: str) -> bool:
-    """Where DESIGN.md says EV_CLOSED can be reported: not select, poll only with POLLRDHUP."""
+    """Where the contract says EV_CLOSED can be reported: not select, poll only with POLLRDHUP."""
     if backend == "select":
         return False
     if backend == "poll":

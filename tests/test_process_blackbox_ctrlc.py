@@ -1,4 +1,4 @@
-"""Black-box tests of DESIGN.md wave 2, "Ctrl-C" (and the SIGINT side of "Signals").
+"""Black-box tests of docs/contract.md, "Ctrl-C" (and the SIGINT side of "Signals").
 
 SIGINT is sent to a subprocess, never to pytest's own process: a KeyboardInterrupt that fdevent
 failed to raise where it should would otherwise surface somewhere in pytest and end the whole

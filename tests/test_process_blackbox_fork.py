@@ -1,4 +1,4 @@
-"""Black-box tests of DESIGN.md wave 2, "fork": a base keeps working in the child, by itself.
+"""Black-box tests of docs/contract.md, "fork": a base keeps working in the child, by itself.
 
 The child's side of each test runs in ``blackbox.fork_child``: it ends with ``os._exit`` and
 its verdict is its exit code (0 = as the contract says; other codes name the failed check), so

@@ -1,4 +1,4 @@
-"""Black-box tests of DESIGN.md wave 2, "Signals": fdevent.Signal and Event(..., EV_SIGNAL).
+"""Black-box tests of docs/contract.md, "Signals": fdevent.Signal and Event(..., EV_SIGNAL).
 
 Only the public API, both cores, every backend. Each test restores every signal handler it may
 have touched. Signals are sent with ``os.kill(os.getpid(), ...)``: from the main thread the
@@ -21,7 +21,7 @@ from helpers import Recorder, logger, spin
 
 from fdevent._flags import EV_ET, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT, EV_WRITE
 
-EV_CLOSED = 0x80  # DESIGN.md: EV_CLOSED = 0x80 (fdevent.EV_CLOSED once it exists)
+EV_CLOSED = 0x80  # docs/contract.md: EV_CLOSED = 0x80 (fdevent.EV_CLOSED once it exists)
 USR1 = signal.SIGUSR1
 USR2 = signal.SIGUSR2
 

@@ -1,4 +1,4 @@
-"""Black-box tests of DESIGN.md wave 2, "Threads": every method from any thread, wakeups.
+"""Black-box tests of docs/contract.md, "Threads": every method from any thread, wakeups.
 
 The loop runs in the test's (main) thread unless a test says otherwise, blocked on a "keeper"
 event that never fires; a watchdog timer ends it after ``WATCHDOG`` seconds, so a call that
@@ -92,7 +92,7 @@ def test_timer_attached_from_a_thread_fires_on_time(base: Any, core: Any, pair: 
 def test_a_python_signal_handler_calling_fdevent_takes_effect_at_once(
     base: Any, core: Any, pair: Any
 ) -> None:
-    """DESIGN.md: calls made by a ``signal.signal`` handler wake a loop blocked in its poll."""
+    """The contract: calls made by a ``signal.signal`` handler wake a loop blocked in its poll."""
     ran = Recorder(lambda fd, events, arg: base.loopbreak())
     ev = core.Event(base, -1, EV_TIMEOUT, ran)
     timer = core.Timer(base, ran)

@@ -2,7 +2,7 @@
 
 Where the seed used an eventfd we use a socket pair; where it called ``base.Exit()`` from a
 callback (which closed the poller, so Dispatch returned ErrBadFileDescriptor) we call
-``base.close()``, which DESIGN.md says ends ``dispatch()`` cleanly. ``AddEvent(ev, 0)`` is
+``base.close()``, which docs/contract.md says ends ``dispatch()`` cleanly. ``AddEvent(ev, 0)`` is
 ``attach()`` (no timeout), ``AddEvent(ev, d)`` is ``attach(d)``, ``DelEvent`` is ``detach()``,
 ``SetPriority(HPri)`` is ``priority = PRIORITY_HIGH``, and ``Loop(EvLoopOnce|EvLoopNoblock)``
 is ``loop(once=True, nonblock=True)``.
@@ -13,19 +13,24 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import EDGE_BACKENDS, Recorder, noop
+from helpers import EDGE_BACKENDS, Recorder, noop, timed
 
 from fdevent._flags import EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, PRIORITY_HIGH
 
 
 def test_new_base(core: Any, backend: str) -> None:
-    base = core.EventBase(backend=backend)
-    base.close()
+    # The seed's NewBase: a base on the chosen mechanism, usable at once, closed once.
+    with core.EventBase(backend=backend) as base:
+        assert base.backend == backend
+        assert not base.closed
+        assert timed(base.dispatch) < 0.5  # nothing attached: returns at once
+    assert base.closed
+    with pytest.raises(RuntimeError):
+        base.dispatch()
 
 
-def test_add_event(core: Any, backend: str, pair: Any) -> None:
+def test_add_event(base: Any, core: Any, pair: Any) -> None:
     a, _ = pair
-    base = core.EventBase(backend=backend)
     ev = core.Event(base, a, EV_READ, noop)
     ev.attach()
     assert ev.attached
@@ -33,19 +38,16 @@ def test_add_event(core: Any, backend: str, pair: Any) -> None:
     assert not ev.attached
 
 
-def test_del_event(core: Any, backend: str, pair: Any) -> None:
+def test_del_event(base: Any, core: Any, pair: Any) -> None:
     a, _ = pair
-    base = core.EventBase(backend=backend)
     ev = core.Event(base, a, EV_READ, noop)
     ev.attach()
     ev.detach()
     assert not ev.attached
-    base.close()
 
 
-def test_event_dispatch(core: Any, backend: str, pair: Any) -> None:
+def test_event_dispatch(base: Any, core: Any, pair: Any) -> None:
     a, b = pair
-    base = core.EventBase(backend=backend)
     checked: list[bool] = []
 
     def cb(fd: int, events: int, arg: Any, /) -> None:
@@ -59,9 +61,8 @@ def test_event_dispatch(core: Any, backend: str, pair: Any) -> None:
     assert checked == [True]
 
 
-def test_event_timeout(core: Any, backend: str, pair: Any) -> None:
+def test_event_timeout(base: Any, core: Any, pair: Any) -> None:
     a, _ = pair
-    base = core.EventBase(backend=backend)
     checked: list[bool] = []
 
     def cb(fd: int, events: int, arg: Any, /) -> None:
@@ -73,8 +74,7 @@ def test_event_timeout(core: Any, backend: str, pair: Any) -> None:
     assert checked == [True]
 
 
-def test_timer(core: Any, backend: str) -> None:
-    base = core.EventBase(backend=backend)
+def test_timer(base: Any, core: Any) -> None:
     checked: list[bool] = []
 
     def cb(fd: int, events: int, arg: Any, /) -> None:
@@ -86,16 +86,14 @@ def test_timer(core: Any, backend: str) -> None:
     assert checked == [True]
 
 
-def test_timer_class(core: Any, backend: str) -> None:
-    with core.EventBase(backend=backend) as base:
-        rec = Recorder()
-        core.Timer(base, rec, "hello").attach(0.01)
-        base.dispatch()
-        assert rec.calls == [(-1, EV_TIMEOUT, "hello")]
+def test_timer_class(base: Any, core: Any) -> None:
+    rec = Recorder()
+    core.Timer(base, rec, "hello").attach(0.01)
+    base.dispatch()
+    assert rec.calls == [(-1, EV_TIMEOUT, "hello")]
 
 
-def test_ticker(core: Any, backend: str) -> None:
-    base = core.EventBase(backend=backend)
+def test_ticker(base: Any, core: Any) -> None:
     n = 0
     checked: list[bool] = []
 
@@ -112,20 +110,18 @@ def test_ticker(core: Any, backend: str) -> None:
     assert checked == [True] * 3
 
 
-def test_ticker_class(core: Any, backend: str) -> None:
-    with core.EventBase(backend=backend) as base:
-        rec = Recorder(lambda fd, e, arg: base.loopexit() if rec.count == 3 else None)
-        core.Ticker(base, rec, "hello").attach(0.005)
-        base.dispatch()
-        assert rec.calls == [(-1, EV_TIMEOUT, "hello")] * 3
+def test_ticker_class(base: Any, core: Any) -> None:
+    rec = Recorder(lambda fd, e, arg: base.loopexit() if rec.count == 3 else None)
+    core.Ticker(base, rec, "hello").attach(0.005)
+    base.dispatch()
+    assert rec.calls == [(-1, EV_TIMEOUT, "hello")] * 3
 
 
-def test_priority(core: Any, backend: str, make_pair: Any) -> None:
+def test_priority(base: Any, core: Any, make_pair: Any) -> None:
     a0, b0 = make_pair()
     a1, b1 = make_pair()
     b0.send(b"\0\0\0\0\0\0\0\1")
     b1.send(b"\0\0\0\0\0\0\0\1")
-    base = core.EventBase(backend=backend)
     order: list[int] = []
 
     def cb0(fd: int, events: int, arg: Any, /) -> None:
@@ -148,10 +144,9 @@ def test_priority(core: Any, backend: str, make_pair: Any) -> None:
     assert order == [1, 0]
 
 
-def test_edge_trigger(core: Any, backend: str, pair: Any) -> None:
+def test_edge_trigger(base: Any, core: Any, backend: str, pair: Any) -> None:
     a, b = pair
     b.send(b"\0\0\0\0\0\0\0\1")
-    base = core.EventBase(backend=backend)
     n = 0
 
     def cb(fd: int, events: int, arg: Any, /) -> None:
@@ -165,16 +160,15 @@ def test_edge_trigger(core: Any, backend: str, pair: Any) -> None:
     if backend not in EDGE_BACKENDS:
         with pytest.raises(ValueError, match=r"(?i)edge"):
             ev.attach(0.01)
-        base.close()
+        assert not ev.attached
         return
     ev.attach(0.01)
     base.dispatch()
     assert n == 1
 
 
-def test_event_loop_many(core: Any, backend: str, make_pair: Any) -> None:
+def test_event_loop_many(base: Any, core: Any, make_pair: Any) -> None:
     """The seed's BenchmarkEventLoop, as a test: 100 readers, each fed one byte."""
-    base = core.EventBase(backend=backend)
     fires = 0
 
     def cb(fd: int, events: int, arg: Any, /) -> None:
@@ -192,4 +186,3 @@ def test_event_loop_many(core: Any, backend: str, make_pair: Any) -> None:
         rounds += 1
         assert rounds < 100
     assert fires == len(pairs)
-    base.close()

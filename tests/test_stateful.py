@@ -12,7 +12,7 @@ and with which OR-ed reasons, and which events stay attached:
 - a one-shot event that ran is detached (its timeout goes with it), a persistent one stays;
 - ``detach()`` cancels a pending activation.
 
-``attach()`` while an activation is pending is left out: DESIGN.md does not say whether it
+``attach()`` while an activation is pending is left out: docs/contract.md does not say whether it
 keeps the activation.
 """
 
