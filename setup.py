@@ -18,7 +18,8 @@ generated C so that the compiled core says what CPython says for the pure core
 (``Event.attach() takes from 1 to 2 positional arguments but 3 were given``).
 
 Release builds carry no debug info (``-g0``: it made up three quarters of the modules' size);
-set ``FDEVENT_DEBUG_INFO=1`` to keep it (valgrind, gdb). Set ``FDEVENT_NO_EXT=1`` to skip the
+set ``FDEVENT_DEBUG_INFO=1`` to keep it (valgrind, gdb; remove ``build/`` first, or objects
+compiled without it are linked again). Set ``FDEVENT_NO_EXT=1`` to skip the
 compiled core (then only the pure core is installed; CI never does this).
 """
 

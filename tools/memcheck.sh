@@ -9,7 +9,7 @@
 # object; interpreter-internal "possibly lost" blocks are expected and not counted. Timing
 # tests run ~50x slower under valgrind, so the timing-heavy files are left out. Release builds
 # have no debug info (function names only in the stacks); for file:line, build with
-# FDEVENT_DEBUG_INFO=1 .venv/bin/pip install -e '.[test]' first.
+# rm -rf build && FDEVENT_DEBUG_INFO=1 .venv/bin/pip install -e '.[test]' first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 expr=${1:-"compiled and epoll"}
