@@ -155,8 +155,13 @@ def test_detach_from_a_thread_waits_for_the_running_callback(
         state["runs"] += 1
         started.set()
         time.sleep(0.3)
+        # The other thread is waiting in detach() now: the callback can still use the base.
+        spare.attach(60)
+        spare.detach()
+        base.now()
         state["running"] = False
 
+    spare = core.Timer(base, lambda *_: None)
     ev = core.Event(base, a, EV_READ | (EV_PERSIST if persist else 0), slow)
     ev.attach()
     b.send(b"x")  # stays unread: a persistent event would run on every iteration
