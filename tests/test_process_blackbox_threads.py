@@ -155,8 +155,13 @@ def test_detach_from_a_thread_waits_for_the_running_callback(
         state["runs"] += 1
         started.set()
         time.sleep(0.3)
+        # The other thread is waiting in detach() now: the callback can still use the base.
+        spare.attach(60)
+        spare.detach()
+        base.now()
         state["running"] = False
 
+    spare = core.Timer(base, lambda *_: None)
     ev = core.Event(base, a, EV_READ | (EV_PERSIST if persist else 0), slow)
     ev.attach()
     b.send(b"x")  # stays unread: a persistent event would run on every iteration
@@ -299,4 +304,36 @@ def test_a_hundred_thousand_calls_while_no_loop_runs_never_block(
     assert not worker.is_alive(), "activate() from a thread blocked while no loop ran"
     worker.finish()
     base.loop(nonblock=True)
+    assert sorted(arg for _, _, arg in rec.calls) == list(range(1000))
+
+
+def test_a_flood_of_calls_while_the_loop_thread_is_busy_is_neither_blocked_nor_lost(
+    base: Any, core: Any, pair: Any
+) -> None:
+    """The loop's thread is stuck in a callback (draining nothing) until a thread has made
+    100,000 calls: a wakeup per call into a pipe would fill it and block that thread (a
+    deadlock here) or drop wakeups. After the callback, every event runs, once each."""
+    rec = Recorder()
+    evs = [core.Event(base, -1, EV_TIMEOUT, rec, k) for k in range(1000)]
+    flooded = threading.Event()
+
+    def flood() -> None:
+        try:
+            for _ in range(100):
+                for ev in evs:
+                    ev.activate(EV_TIMEOUT)
+        finally:
+            flooded.set()
+
+    def hold(fd: int, events: int, arg: Any) -> None:
+        Later(0.0, flood)
+        assert flooded.wait(WATCHDOG), "activate() from a thread blocked"
+        base.loopexit(0.1)  # then run what the flood activated, and stop
+
+    keeper(core, base, pair[0])
+    fired = watchdog(core, base)
+    core.Timer(base, hold).attach(0)
+    base.dispatch()
+    assert not fired
+    assert base.got_exit
     assert sorted(arg for _, _, arg in rec.calls) == list(range(1000))
