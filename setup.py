@@ -48,8 +48,13 @@ MODULES = [
     "backends/poll",
     "backends/select",
     "backends/kqueue",
+    "buffer",
+    "_streamio",
+    "stream",
+    "_connect",
+    "listener",
 ]
-HEADERS = ["_cext.h"]
+HEADERS = ["_cext.h", "_streamio.h"]
 DIRECTIVES = {
     "language_level": 3,
     # Methods as cyfunctions: inspect.signature() and help() see their real signatures.

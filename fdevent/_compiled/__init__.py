@@ -8,8 +8,23 @@ imported side by side and tested in one run. The pollers (backends) are compiled
 from __future__ import annotations
 
 from .base import EventBase
+from ._connect import connect
+from .buffer import Buffer
 from .event import Event, Signal, Ticker, Timer
+from .listener import Listener
+from .stream import Stream
 
 CORE = "compiled"
 
-__all__ = ["CORE", "Event", "EventBase", "Signal", "Ticker", "Timer"]
+__all__ = [
+    "CORE",
+    "Buffer",
+    "Event",
+    "EventBase",
+    "Listener",
+    "Signal",
+    "Stream",
+    "Ticker",
+    "Timer",
+    "connect",
+]
