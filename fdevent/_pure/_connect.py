@@ -162,6 +162,7 @@ class _Connector:
         "port",
         "resolved",
         "resolver",
+        "starting",
         "stream",
         "timer",
     )
@@ -177,6 +178,7 @@ class _Connector:
         self.resolver: Any = None
         self.resolved: Any = None
         self.cancelled = False
+        self.starting = False
 
     def start(self, seconds: float) -> None:
         stream: Stream = self.stream
@@ -185,7 +187,11 @@ class _Connector:
             self.timer = Timer(base, _on_timeout, self)
             self.timer.attach(seconds)
         if self.addrs is not None:
-            self.try_next()
+            self.starting = True
+            try:
+                self.try_next()
+            finally:
+                self.starting = False
             return
         self.resolver = Event(base, -1, EV_TIMEOUT, _on_resolved, self)
         self.resolver.attach(math.inf)  # keeps dispatch() alive until the result comes
@@ -223,8 +229,12 @@ class _Connector:
                 return
             sock.close()
             self.error = OSError(err, os.strerror(err))
-        error = self.error or OSError(errno.EHOSTUNREACH, "no address to connect to")
-        stream._connect_failed(error, BEV_ERROR | BEV_WRITING)
+        self.error = self.error or OSError(errno.EHOSTUNREACH, "no address to connect to")
+        if self.starting:
+            # Failed inside connect() itself: report from the loop, never inside the call.
+            Event(stream._base, -1, EV_TIMEOUT, _on_failed, self).activate(EV_TIMEOUT)
+        else:
+            stream._connect_failed(self.error, BEV_ERROR | BEV_WRITING)
 
     def writable(self, stream: Stream, events: int) -> None:
         # The connecting socket became writable (or was activated): did it connect?
@@ -270,6 +280,13 @@ def _on_resolved(fd: int, events: int, conn: _Connector) -> None:
         return
     conn.addrs = [(family, sockaddr) for family, _, _, _, sockaddr in result]
     conn.try_next()
+
+
+def _on_failed(fd: int, events: int, conn: _Connector) -> None:
+    if conn.cancelled:
+        return
+    stream: Stream = conn.stream
+    stream._connect_failed(conn.error, BEV_ERROR | BEV_WRITING)
 
 
 def _on_timeout(fd: int, events: int, conn: _Connector) -> None:

@@ -35,8 +35,8 @@ class TLS:
 
     Raises:
         TypeError: ``context`` is not an ``ssl.SSLContext`` or ``server_hostname`` not a str.
-        ValueError: ``server_hostname`` on the server side, or a client context that checks
-            host names given none (raised by ``ssl``).
+        ValueError: ``server_hostname`` on the server side, or none on the client side with
+            a context that checks host names.
     """
 
     __slots__ = ("eof", "incoming", "outgoing", "sslobj")
@@ -50,6 +50,8 @@ class TLS:
             )
         if server_side and server_hostname is not None:
             raise ValueError("server_hostname is for the client side only")
+        if not server_side and server_hostname is None and context.check_hostname:
+            raise ValueError("the context checks host names: give server_hostname")
         self.incoming = ssl.MemoryBIO()
         self.outgoing = ssl.MemoryBIO()
         self.sslobj = context.wrap_bio(

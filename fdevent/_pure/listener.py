@@ -27,6 +27,11 @@ import stat
 from collections.abc import Callable
 from typing import Any
 
+try:
+    import cython
+except ImportError:  # pragma: no cover - the pure core without Cython installed
+    from . import _cython_shim as cython  # type: ignore[no-redef]
+
 from .._flags import EV_PERSIST, EV_READ
 from ._checks import check_int
 from .base import EventBase
@@ -154,6 +159,7 @@ class Listener:
         "_sock",
     )
 
+    @cython.annotation_typing(False)
     def __init__(
         self,
         base: EventBase,

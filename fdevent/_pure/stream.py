@@ -592,6 +592,7 @@ class Stream:
             if self._tls is not None:
                 self._tls_encrypt()
         if wire._len:
+            self._update_write()  # more to send: the writer stays (or is now) attached
             return
         flags: cython.int = self._flags
         if flags & _CLOSING:
@@ -705,7 +706,7 @@ class Stream:
 
     @cython.cfunc
     def _output_added(self) -> None:
-        if self._tls is not None and not self._flags & (_HANDSHAKE | _CONNECTING):
+        if self._tls is not None:
             self._tls_encrypt()
         if self._pending_len() > self._write_low:
             self._flags |= _ABOVE_LOW
@@ -829,11 +830,14 @@ class Stream:
             return
         if self._tls is not None:
             self._tls_encrypt()
-        if flags & _SHUT:
-            self._shut_when_flushed()
         if self._pending_len() > self._write_low:
             self._flags |= _ABOVE_LOW
-        self._update_write()
+        if flags & _SHUT:
+            self._shut_when_flushed()
+        if self._wire._len and self._flags & _WRITING and not self._flags & _FAILED:
+            self._flush()  # what was written meanwhile goes now: the socket is writable
+        else:
+            self._update_write()
 
     @cython.cfunc
     def _connect_failed(self, exc: object, what: cython.int) -> None:
@@ -891,6 +895,7 @@ class Stream:
                     return
             data, eof = tls.read()
         except _tls.SSLError as exc:
+            self._tls_send_wire()  # the alert that tells the peer why, if the socket takes it
             self._tls_failed(exc)
             return
         self._tls_send_wire()
@@ -910,6 +915,8 @@ class Stream:
 
     @cython.cfunc
     def _tls_encrypt(self) -> None:
+        if self._flags & (_HANDSHAKE | _CONNECTING | _FAILED):
+            return  # plaintext waits for the handshake; after an error it never goes
         out = self._output
         wire = self._wire
         tls = self._tls
