@@ -144,7 +144,7 @@ def _connect(
         if server_hostname is None:
             server_hostname = host
         tls = _tls.TLS(ssl, False, server_hostname)
-    conn = _Connector(stream, host, port, addrs)
+    conn = _Connector(stream, host, port, addrs, priority)
     stream._begin_connect(conn, tls)
     conn.start(seconds)
     return stream
@@ -160,6 +160,7 @@ class _Connector:
         "host",
         "index",
         "port",
+        "priority",
         "resolved",
         "resolver",
         "starting",
@@ -167,8 +168,16 @@ class _Connector:
         "timer",
     )
 
-    def __init__(self, stream: Stream, host: str | None, port: Any, addrs: list[Addr] | None):
+    def __init__(
+        self,
+        stream: Stream,
+        host: str | None,
+        port: Any,
+        addrs: list[Addr] | None,
+        priority: Any,
+    ) -> None:
         self.stream = stream
+        self.priority = priority
         self.host = host
         self.port = port
         self.addrs = addrs
@@ -221,7 +230,7 @@ class _Connector:
                 self.error = exc
                 continue
             if err in (0, errno.EINPROGRESS, errno.EAGAIN):
-                stream._connect_socket(sock)
+                stream._connect_socket(sock, self.priority)
                 if err != errno.EINPROGRESS:
                     # Unix sockets may connect (or queue) at once; finish in the loop anyway,
                     # so BEV_CONNECTED never runs inside connect().

@@ -1,12 +1,13 @@
 cdef Py_ssize_t _SMALL, _TAIL_MAX, _COMPACT, _SSIZE_MAX
 
 cdef class Buffer:
-    # 16 bytes of object header and 6 fields of 8: 64 bytes, 80 with the GC header.
+    # 16 bytes of object header, 5 fields of 8 and a 4-byte index: 76 bytes with the GC
+    # header, the 80-byte pymalloc size class (``_ri`` as a Py_ssize_t would make it 96).
     # ``_first`` is the first live chunk (bytes, or a bytearray tail) or None when empty;
     # ``_rest`` the later chunks from index ``_ri`` on, or None.
     cdef object _first
     cdef list _rest
-    cdef Py_ssize_t _ri
+    cdef int _ri
     cdef Py_ssize_t _off
     cdef Py_ssize_t _len
     cdef object _owner

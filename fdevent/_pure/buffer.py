@@ -294,7 +294,7 @@ class Buffer:
         if rest is None:
             self._first = None
             return
-        ri: cython.Py_ssize_t = self._ri
+        ri: cython.int = self._ri
         if ri == len(rest):
             self._first = None
             self._rest = None

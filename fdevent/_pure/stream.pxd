@@ -6,12 +6,14 @@ from ._streamio cimport recv_some, send_buffer, send_bytes
 cdef int BEV_CONNECTED, BEV_EOF, BEV_ERROR, BEV_READING, BEV_TIMEOUT, BEV_WRITING
 cdef int EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
 cdef int _READING, _WRITING, _PAUSED, _EOF, _DONE, _FAILED, _CLOSING, _CLOSED, _SHUT
-cdef int _SHUT_DONE, _CONNECTING, _HANDSHAKE, _UNREPORTED, _ABOVE_LOW
+cdef int _SHUT_DONE, _CONNECTING, _HANDSHAKE, _UNREPORTED, _ABOVE_LOW, _REPORT
 cdef Py_ssize_t _TLS_WIRE_MAX, READ_MAX
 
 cdef class Stream:
-    # Pointers, then doubles, then sizes, then ints: 15 objects (120 bytes), 2 doubles,
-    # 3 sizes, 3 ints: 180 bytes with the header, 208 with the GC header and rounding.
+    # 14 objects, 2 doubles, 3 sizes, 2 ints, after the object header and the vtable
+    # pointer: 204 bytes with the GC header, one pymalloc size class (208). One field more
+    # and it is 224. The write event is made on first need, so an idle stream is this, two
+    # 80-byte Buffers and one 96-byte Event (see docs/design.md).
     cdef object _base
     cdef object _sock
     cdef Buffer _input
@@ -26,7 +28,6 @@ cdef class Stream:
     cdef object _error
     cdef object _tls
     cdef object _conn
-    cdef object _priority
     cdef double _read_timeout
     cdef double _write_timeout
     cdef Py_ssize_t _read_low
@@ -34,13 +35,13 @@ cdef class Stream:
     cdef Py_ssize_t _write_low
     cdef int _fd
     cdef int _flags
-    cdef int _pending
 
     cdef _setup(self, object base, object on_read, object on_write, object on_event,
                 object arg, object priority)
-    cdef _attach_socket(self, object sock)
+    cdef _attach_socket(self, object sock, object priority)
     cdef _update_read(self)
     cdef _update_write(self)
+    cdef object _writer(self)
     cdef _readable(self, int events)
     cdef _writable(self, int events)
     cdef _flush(self)
@@ -57,7 +58,7 @@ cdef class Stream:
     cdef _shutdown_write(self)
     cdef _finish_close(self, bint graceful)
     cdef _begin_connect(self, object conn, object tls)
-    cdef _connect_socket(self, object sock)
+    cdef _connect_socket(self, object sock, object priority)
     cdef _drop_socket(self)
     cdef _connected(self)
     cdef _established(self)
