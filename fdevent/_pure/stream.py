@@ -535,7 +535,7 @@ class Stream:
             wev.detach()
 
     @cython.cfunc
-    def _writer(self) -> object:
+    def _writer(self) -> Any:
         # The write event, made on first need: an idle stream never has one (96 bytes saved).
         if self._wev is None:
             self._wev = Event(
