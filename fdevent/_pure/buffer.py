@@ -317,12 +317,14 @@ class Buffer:
         if n == 0:
             return b""
         first = self._first
-        if self._off == 0 and type(first) is bytes and n == len(first):
-            # The whole first chunk: hand out the object itself.
-            if consume:
-                self._len -= n
-                self._next_chunk()
-            return first
+        if self._off == 0 and type(first) is bytes:
+            whole: bytes = first
+            if n == len(whole):
+                # The whole first chunk: hand out the object itself.
+                if consume:
+                    self._len -= n
+                    self._next_chunk()
+                return whole
         out = self._gather(n)
         if consume:
             self._consume(n)

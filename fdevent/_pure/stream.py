@@ -266,26 +266,25 @@ class Stream:
             raise RuntimeError(
                 "write() on a closed stream" if flags & _CLOSING else "write() after write_eof()"
             )
-        if type(data) is not bytes:
-            data = _to_bytes(data)
-        n: cython.Py_ssize_t = len(data)
+        payload: bytes = data if type(data) is bytes else _to_bytes(data)
+        n: cython.Py_ssize_t = len(payload)
         if n == 0 or flags & _FAILED:
             return  # after an error the data could never be sent
         out = self._output
         if self._tls is not None:
-            out._append_bytes(data)
+            out._append_bytes(payload)
             self._output_added()
             return
         sent: cython.Py_ssize_t = 0
         if out._len == 0 and flags & _WRITING and not flags & _CONNECTING:
             try:
-                sent = send_bytes(self._sock, self._fd, data, 0)
+                sent = send_bytes(self._sock, self._fd, payload, 0)
             except OSError as exc:
                 self._defer_failure(exc)
                 return
             if sent == n:
                 return
-        out._append_rest(data, sent)
+        out._append_rest(payload, sent)
         self._output_added()
 
     def close(self) -> None:
@@ -568,12 +567,13 @@ class Stream:
             return
         if data is None:
             return
+        chunk: bytes = data
         if self._tls is not None:
-            self._tls_received(data)
-        elif len(data) == 0:
+            self._tls_received(chunk)
+        elif len(chunk) == 0:
             self._at_eof()
         else:
-            self._received(data)
+            self._received(chunk)
 
     @cython.cfunc
     def _writable(self, events: cython.int) -> None:
