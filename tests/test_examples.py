@@ -11,7 +11,6 @@ CPU while doing nothing, which no output shows but ``/proc/PID/stat`` does.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import re

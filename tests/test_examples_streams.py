@@ -26,7 +26,6 @@ from test_examples import (
     _read_first_line,
 )
 
-
 LINE_CLIENT = str(ROOT / "examples" / "line_client.py")
 
 

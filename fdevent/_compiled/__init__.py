@@ -8,9 +8,13 @@ imported side by side and tested in one run. The pollers (backends) are compiled
 from __future__ import annotations
 
 from .base import EventBase
+from .event import Event, Signal, Ticker, Timer
+
+# isort: split
+# The streams layer, built on the core above (imported after it: a core that does not load
+# fails on its own modules first).
 from ._connect import connect
 from .buffer import Buffer
-from .event import Event, Signal, Ticker, Timer
 from .listener import Listener
 from .stream import Stream
 

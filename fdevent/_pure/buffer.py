@@ -26,12 +26,17 @@ How the bytes are kept, and why:
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:
-    import cython
-except ImportError:  # pragma: no cover - the pure core without Cython installed
-    from . import _cython_shim as cython  # type: ignore[no-redef]
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
+    # event.py).
+    from . import _cython_shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from . import _cython_shim as cython
 
 #: An addition at most this long is copied into the buffer's last chunk rather than kept as
 #: a chunk of its own: past this size the per-chunk cost (an object, a list slot) is small
