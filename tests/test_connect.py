@@ -166,3 +166,96 @@ def test_bad_arguments(core: ModuleType, base: Any, server: socket.socket) -> No
     with pytest.raises(TypeError, match="ssl"):
         core.connect(base, addr, ssl="yes")
     base.dispatch()
+
+
+# --- host names: resolved in a worker thread, the result handed to the loop ---------------
+
+_real_getaddrinfo = socket.getaddrinfo
+
+
+@pytest.fixture
+def fake_names(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Host names made up for a test (no resolver, no network): name -> addresses, an
+    exception, or ("sleep", seconds, addresses)."""
+    names: dict[str, Any] = {}
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in names:
+            return _real_getaddrinfo(host, port, *args, **kwargs)
+        if kwargs.get("flags", 0) & socket.AI_NUMERICHOST:
+            raise socket.gaierror(socket.EAI_NONAME, "not numeric")
+        entry = names[host]
+        if isinstance(entry, BaseException):
+            raise entry
+        if isinstance(entry, tuple) and entry[0] == "sleep":
+            time.sleep(entry[1])
+            entry = entry[2]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", addr) for addr in entry]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return names
+
+
+def test_connect_localhost(core: ModuleType, base: Any, server: socket.socket) -> None:
+    ev = Events()
+    s = core.connect(base, ("localhost", server.getsockname()[1]), **ev.kwargs())
+    s.write(b"by name")
+    run_until(base, lambda: ev.events)  # no timeout given: the worker's activate() wakes us
+    assert ev.events == [BEV_CONNECTED]
+    peer, _ = server.accept()
+    with peer:
+        assert recv_all(peer, 7) == b"by name"
+    s.close()
+
+
+def test_resolution_failure(core: ModuleType, base: Any, fake_names: dict[str, Any]) -> None:
+    fake_names["nowhere.test"] = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    ev = Events()
+    s = core.connect(base, ("nowhere.test", 80), **ev.kwargs())
+    run_until(base, lambda: ev.events)
+    assert ev.events == [BEV_ERROR | BEV_WRITING]
+    assert isinstance(s.error, socket.gaierror)
+    s.close()
+    base.dispatch()
+
+
+def test_each_resolved_address_is_tried_in_order(
+    core: ModuleType, base: Any, server: socket.socket, fake_names: dict[str, Any]
+) -> None:
+    with socket.socket() as refused:
+        refused.bind(("127.0.0.1", 0))  # bound, not listening
+        fake_names["two.test"] = [refused.getsockname(), server.getsockname()]
+        ev = Events()
+        s = core.connect(base, ("two.test", 1), **ev.kwargs())
+        run_until(base, lambda: ev.events)
+    assert ev.events == [BEV_CONNECTED]
+    assert s.socket.getpeername() == server.getsockname()
+    s.close()
+
+
+def test_timeout_covers_resolution(core: ModuleType, base: Any, fake_names: dict[str, Any]) -> None:
+    fake_names["slow.test"] = ("sleep", 0.6, [("127.0.0.1", 9)])
+    ev = Events()
+    t0 = time.monotonic()
+    s = core.connect(base, ("slow.test", 9), **ev.kwargs(), timeout=0.2)
+    run_until(base, lambda: ev.events)
+    assert time.monotonic() - t0 >= 0.2
+    assert ev.events == [BEV_TIMEOUT | BEV_WRITING]
+    run_for(base, 0.7)  # the late result is dropped: nothing more happens
+    assert ev.events == [BEV_TIMEOUT | BEV_WRITING]
+    s.close()
+    base.dispatch()
+
+
+def test_close_during_resolution(core: ModuleType, base: Any, fake_names: dict[str, Any]) -> None:
+    fake_names["later.test"] = ("sleep", 0.2, [("127.0.0.1", 9)])
+    ev = Events()
+    s = core.connect(base, ("later.test", 9), **ev.kwargs())
+    s.close()
+    t0 = time.monotonic()
+    base.dispatch()  # nothing keeps it: returns at once, no callback
+    assert time.monotonic() - t0 < 0.15
+    time.sleep(0.3)
+    run_for(base, 0.05)
+    assert ev.log == []
+    assert s.socket is None

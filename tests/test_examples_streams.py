@@ -190,13 +190,14 @@ def test_tls_echo_server_and_client(pure: bool, certs: dict[str, Path]) -> None:
         _stop(proc)
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 @pytest.mark.parametrize("server", [["examples/echo_server.py"]], indirect=True)
 def test_line_client_against_the_echo_server(
-    server: tuple[subprocess.Popen[str], int], pure: bool
+    server: tuple[subprocess.Popen[str], int], pure: bool, host: str
 ) -> None:
     _, port = server
     proc = subprocess.run(
-        [sys.executable, LINE_CLIENT, "127.0.0.1", str(port), "one", "two", "3"],
+        [sys.executable, LINE_CLIENT, host, str(port), "one", "two", "3"],
         cwd=IMPORT_ROOT,
         env=_env(pure),
         capture_output=True,
