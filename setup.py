@@ -50,6 +50,8 @@ MODULES = [
     "backends/kqueue",
     "buffer",
     "_streamio",
+    "_streamcore",
+    "_streamtls",
     "stream",
     "_connect",
     "listener",

@@ -39,8 +39,9 @@ else:
 
 from .._flags import BEV_ERROR, BEV_WRITING, EV_READ, EV_TIMEOUT, EV_WRITE
 from .._pure import _tls
+from ._streamcore import _timeout_or_off
 from .event import Event, Timer
-from .stream import EventCallback, Stream, StreamCallback, _timeout_or_off
+from .stream import EventCallback, Stream, StreamCallback
 
 #: An address for the resolver: (family, sockaddr).
 Addr = tuple[int, Any]
