@@ -49,8 +49,15 @@ MODULES = [
     "backends/poll",
     "backends/select",
     "backends/kqueue",
+    "buffer",
+    "_streamio",
+    "_streamcore",
+    "_streamtls",
+    "stream",
+    "_connect",
+    "listener",
 ]
-HEADERS = ["_cext.h"]
+HEADERS = ["_cext.h", "_streamio.h"]
 DIRECTIVES = {
     "language_level": 3,
     # Methods as cyfunctions: inspect.signature() and help() see their real signatures.

@@ -57,6 +57,7 @@ C_PROGRAMS = {  # name -> needs libevent
     "chain_libevent": True,
     "chain_floor": False,
     "echo_libevent": True,
+    "echo_libevent_bev": True,
     "echoload": False,
     "timers_libevent": True,
 }
@@ -65,9 +66,12 @@ CFLAGS = ["-O2", "-Wall", "-Wextra"]
 ALL_IMPLS = [
     "fdevent-compiled",
     "fdevent-pure",
+    "stream-compiled",
+    "stream-pure",
     "asyncio",
     "uvloop",
     "libevent",
+    "libevent-bev",
     "floor",
     "python-floor",
     "baseline-compiled",
@@ -87,13 +91,24 @@ BENCH_IMPLS = {
         "baseline-compiled",
         "baseline-pure",
     ],
-    "echo": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent"],
+    "echo": [
+        "stream-compiled",
+        "stream-pure",
+        "fdevent-compiled",
+        "fdevent-pure",
+        "asyncio",
+        "uvloop",
+        "libevent",
+        "libevent-bev",
+    ],
     "timers": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop", "libevent"],
     "mem": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop"],
     "xthread": ["fdevent-compiled", "fdevent-pure", "asyncio", "uvloop"],
     "fdtable": ["fdevent-compiled", "fdevent-pure"],
+    "streammem": ["stream-compiled", "stream-pure", "asyncio", "uvloop"],
+    "http": ["stream-compiled", "stream-pure", "asyncio", "uvloop"],
 }
-ALL_BENCHES = ["chain", "echo", "timers", "mem", "xthread", "fdtable"]
+ALL_BENCHES = ["chain", "echo", "timers", "mem", "xthread", "fdtable", "streammem", "http"]
 
 FULL = {
     "runs": 3,
@@ -107,6 +122,8 @@ FULL = {
     "mem": {"fds": 10000, "per_fd": 10, "timeout": 120},
     "xthread": {"samples": 10000, "warmup": 500, "gap_us": 200, "timeout": 120},
     "fdtable": {"per_fd": [1, 100, 100000], "ops": 200000, "rounds": 5, "timeout": 300},
+    "streammem": {"conns": 5000, "timeout": 120},
+    "http": {"conns": [50], "duration": 5.0, "timeout": 60},
 }
 QUICK = {
     "runs": 1,
@@ -120,6 +137,8 @@ QUICK = {
     "mem": {"fds": 10000, "per_fd": 10, "timeout": 60},
     "xthread": {"samples": 1000, "warmup": 100, "gap_us": 200, "timeout": 60},
     "fdtable": {"per_fd": [1, 100, 100000], "ops": 100000, "rounds": 1, "timeout": 120},
+    "streammem": {"conns": 2000, "timeout": 60},
+    "http": {"conns": [50], "duration": 1.0, "timeout": 30},
 }
 #: Where --quick writes unless told otherwise: build/ is ignored by git.
 QUICK_DIR = os.path.join(BUILD, "quick")
@@ -215,7 +234,7 @@ def py_env(impl):
     root = BASELINE["root"] if impl in BASELINE_IMPLS else ROOT
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("FDEVENT_PURE", None)
-    if impl in ("fdevent-pure", "baseline-pure"):
+    if impl in ("fdevent-pure", "baseline-pure", "stream-pure"):
         env["FDEVENT_PURE"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
@@ -264,6 +283,7 @@ def detect(built, notes):
             versions["fdevent"] = ver
             if core == want:
                 avail[impl] = True
+                avail["stream-" + want] = True
             else:
                 notes.append(f"{impl}: not available (`import fdevent` loads the {core} core)")
         else:
@@ -282,6 +302,8 @@ def detect(built, notes):
         versions["libevent"] = out or "unknown"
     else:
         notes.append("libevent: not available (install libevent-dev)")
+    if avail.get("libevent") and "echo_libevent_bev" in built:
+        avail["libevent-bev"] = True
     if "chain_floor" in built:
         avail["floor"] = True
     avail["python-floor"] = True
@@ -436,7 +458,12 @@ class Harness:
         if "echoload" not in self.built:
             raise BenchError("echoload was not built")
         bound = c["warmup"] + c["duration"] + 60
-        argv = py_script_argv("echo", impl, []) or [self.built["echo_libevent"]]
+        if impl.startswith("stream-"):
+            argv = [PY, os.path.join(HERE, "echo_stream.py")]
+        elif impl == "libevent-bev":
+            argv = [self.built["echo_libevent_bev"]]
+        else:
+            argv = py_script_argv("echo", impl, []) or [self.built["echo_libevent"]]
         argv += ["--port", "0", "--max-seconds", str(bound)]
         server = spawn(self.pinned(self.args.server_cpu, argv), env=py_env(impl))
         try:
@@ -501,10 +528,71 @@ class Harness:
             for line in buf.splitlines():
                 if line.startswith("READY "):
                     return int(line.split()[1])
+                if " on 127.0.0.1:" in line:  # the examples: "... server on 127.0.0.1:PORT ..."
+                    return int(line.split(" on 127.0.0.1:", 1)[1].split()[0])
         err = ""
         if server.poll() is not None:
             err = server.stderr.read()[-500:]
-        raise BenchError(f"echo server did not become ready: {buf!r} {err}")
+        raise BenchError(f"server did not become ready: {buf!r} {err}")
+
+    # streammem -------------------------------------------------------------
+    def streammem(self, impl, p):
+        c = self.cfg["streammem"]
+        kind = "fdevent" if impl.startswith("stream-") else impl
+        argv = [PY, os.path.join(HERE, "mem_stream.py"), "--impl", kind, "--conns", str(c["conns"])]
+        if p["method"] == "rss":
+            argv.append("--rss")
+        res = run_json(self.pinned(self.args.server_cpu, argv), py_env(impl), c["timeout"])
+        if impl.startswith("stream-") and res.get("core") != impl.split("-", 1)[1]:
+            raise BenchError(f"{impl}: the subprocess loaded the {res.get('core')} core")
+        return res
+
+    # http ------------------------------------------------------------------
+    def http(self, impl, p):
+        """wrk (pinned to the load CPU) against the HTTP hello server (pinned to the server CPU)."""
+        c = self.cfg["http"]
+        wrk = shutil.which("wrk")
+        if not wrk:
+            raise BenchError("wrk is not installed (apt-get install wrk)")
+        bound = c["duration"] + 60
+        if impl.startswith("stream-"):
+            argv = [PY, os.path.join(ROOT, "examples", "http_hello.py")]
+        else:
+            argv = [PY, os.path.join(HERE, "http_asyncio.py")] + (
+                ["--uvloop"] if impl == "uvloop" else []
+            )
+        argv += ["--port", "0", "--max-seconds", str(bound)]
+        server = spawn(self.pinned(self.args.server_cpu, argv), env=py_env(impl))
+        try:
+            port = self._wait_ready(server, 20.0)
+            before = _proc_cpu(server.pid)
+            t0 = time.monotonic()
+            load = [
+                wrk,
+                "-t1",
+                f"-c{p['conns']}",
+                f"-d{max(1, round(c['duration']))}s",
+                "--latency",
+                f"http://127.0.0.1:{port}/",
+            ]
+            rc, out, err = run_cmd(self.pinned(self.args.load_cpu, load), timeout=c["timeout"])
+            seconds = time.monotonic() - t0
+            after = _proc_cpu(server.pid)
+        finally:
+            if server.poll() is None:
+                server.terminate()  # by PID
+            finish(server, 10)
+        if rc != 0:
+            raise BenchError(f"wrk failed: {err.strip()[-200:]}")
+        res = _parse_wrk(out)
+        if not res.get("requests"):
+            raise BenchError(f"could not read wrk's output: {out[-300:]!r}")
+        if res.get("errors"):
+            raise BenchError(f"wrk saw {res['errors']} socket errors or non-2xx answers")
+        res["impl"] = impl
+        res["cpu_us_per_req"] = (after - before) * 1e6 / res["requests"]
+        res["server_cpu_util"] = (after - before) / seconds
+        return res
 
     # timers ----------------------------------------------------------------
     def timers(self, impl, p):
@@ -541,6 +629,39 @@ class Harness:
         c = self.cfg["fdtable"]
         opts = ["--per-fd", str(p["per_fd"]), "--ops", str(c["ops"]), "--rounds", str(c["rounds"])]
         return self.run_single(impl, py_script_argv("fdtable", impl, opts), c["timeout"])
+
+
+def _proc_cpu(pid):
+    """utime + stime of pid in seconds, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _parse_wrk(out):
+    res = {}
+    for line in out.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            res["rps"] = float(words[1])
+        elif "requests in" in line:
+            res["requests"] = int(words[0])
+        elif line.strip().startswith("50%"):
+            res["p50_ms"] = _wrk_ms(words[1])
+        elif line.strip().startswith("99%"):
+            res["p99_ms"] = _wrk_ms(words[1])
+        elif line.strip().startswith("Non-2xx") or line.strip().startswith("Socket errors"):
+            res["errors"] = res.get("errors", 0) + sum(
+                int(w.rstrip(",")) for w in words if w.rstrip(",").isdigit()
+            )
+    return res
+
+
+def _wrk_ms(text):
+    for unit, scale in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * scale
+    return float(text)
 
 
 def size_label(n):
@@ -588,6 +709,14 @@ def make_points(bench, cfg, impls):
         return [("idle loop", {}, impls)]
     if bench == "fdtable":
         return [(f"K={k:,} on one fd", {"per_fd": k}, impls) for k in cfg["fdtable"]["per_fd"]]
+    if bench == "streammem":
+        n = cfg["streammem"]["conns"]
+        return [
+            (f"tracemalloc, {n:,} idle connections", {"method": "tracemalloc"}, impls),
+            (f"RSS, {n:,} idle connections", {"method": "rss"}, impls),
+        ]
+    if bench == "http":
+        return [(f"wrk -c{c}", {"conns": c}, impls) for c in cfg["http"]["conns"]]
     raise ValueError(bench)
 
 
@@ -871,6 +1000,67 @@ def report(results, meta):
             fdtable_cells,
         )
 
+    if "echo" in results:
+        lines += echo_targets(results["echo"])
+
+    if "streammem" in results:
+        c = meta["config"]["streammem"]
+        sref = bench_reference("streammem", ref, ALL_IMPLS)
+
+        def streammem_cells(pt, impl, d):
+            return [
+                fmt(summary_median(d, "bytes_per_conn"), 0),
+                fmt_ratio(d["ratio"].get("bytes_per_conn")),
+            ]
+
+        lines += report_section(
+            "## 7. Memory per idle connection (Stream vs transport + protocol)",
+            f"{c['conns']:,} socketpairs made first (not counted); one end of each becomes an "
+            "fdevent Stream with empty buffers, or asyncio's/uvloop's transport + protocol "
+            "(`loop.connect_accepted_socket`). Reading on, nothing sent. tracemalloc = the "
+            "Python-heap delta per connection (uvloop's libuv memory goes through Python's raw "
+            "allocator and is counted); RSS = the resident-set delta. Target: a Stream at most "
+            "half of asyncio's pair.",
+            ["point", "impl", "bytes/conn", f"/ {sref}"],
+            results["streammem"],
+            streammem_cells,
+        )
+
+    if "http" in results:
+        c = meta["config"]["http"]
+        href = bench_reference("http", ref, ALL_IMPLS)
+
+        def http_cells(pt, impl, d):
+            g = functools.partial(summary_median, d)
+            return [
+                fmt(g("rps")),
+                fmt(g("p50_ms"), 2),
+                fmt(g("p99_ms"), 2),
+                fmt(g("cpu_us_per_req"), 2),
+                fmt_ratio(d["ratio"].get("cpu_us_per_req")),
+                pct(g("server_cpu_util")),
+            ]
+
+        lines += report_section(
+            "## 8. HTTP hello with wrk (a third-party client)",
+            f"`wrk -t1 -cN -d{c['duration']}s` (pinned to the load CPU) against "
+            "examples/http_hello.py (fdevent streams) or benchmarks/http_asyncio.py (the same "
+            "server on asyncio / uvloop Protocols), pinned to the server CPU; HTTP/1.1 "
+            "keep-alive. Server CPU from /proc/PID/stat around the wrk run.",
+            [
+                "point",
+                "impl",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "CPU µs/req",
+                f"CPU / {href}",
+                "srv CPU",
+            ],
+            results["http"],
+            http_cells,
+        )
+
     if meta.get("chart"):
         lines += [f"Chart: `{meta['chart']}`", ""]
     return "\n".join(lines)
@@ -922,6 +1112,36 @@ def before_after(points, meta):
     ]
 
 
+def echo_targets(points):
+    """The issue's targets for the Stream echo, per configuration: server CPU per request
+    of stream-compiled over uvloop (<= 0.90) and over C libevent's raw echo (<= 1.15), and
+    of stream-pure over asyncio (< 1); each a median of per-round ratios."""
+    checks = [
+        ("stream-compiled", "uvloop", 0.90),
+        ("stream-compiled", "libevent", 1.15),
+        ("stream-compiled", "libevent-bev", None),
+        ("stream-pure", "asyncio", 1.0),
+    ]
+    header = ["config"] + [
+        f"{a} / {b}" + (f" (target ≤ {t:.2f})" if t else "") for a, b, t in checks
+    ]
+    rows = []
+    for pt in points:
+        row = [pt["label"]]
+        for a, b, target in checks:
+            da, db = pt["impls"].get(a), pt["impls"].get(b)
+            r = paired_ratio(da["samples"], db["samples"], "cpu_us_per_req") if da and db else None
+            mark = "" if r is None or target is None else (" ✓" if r <= target else " ✗")
+            row.append(fmt_ratio(r) + mark)
+        rows.append(row)
+    return [
+        "### Echo targets (server CPU per request, paired per round)",
+        "",
+        md_table(header, rows),
+        "",
+    ]
+
+
 # ---------------------------------------------------------------- main
 
 METRICS = {
@@ -952,6 +1172,8 @@ METRICS = {
     "mem": ["bytes_per_event"],
     "xthread": ["p50_us", "p90_us", "p99_us", "max_us", "mean_us"],
     "fdtable": ["attach_detach_ns", "attach_ns", "detach_ns"],
+    "streammem": ["bytes_per_conn"],
+    "http": ["rps", "cpu_us_per_req", "p50_ms", "p99_ms", "server_cpu_util"],
 }
 RATIO_KEYS = {
     "chain": ["ns_per_event"],
@@ -960,7 +1182,17 @@ RATIO_KEYS = {
     "mem": ["bytes_per_event"],
     "xthread": ["p50_us", "p99_us"],
     "fdtable": ["attach_detach_ns"],
+    "streammem": ["bytes_per_conn"],
+    "http": ["cpu_us_per_req", "rps"],
 }
+
+
+def bench_reference(bench, ref, impls):
+    """The implementation a benchmark's ratios are against: the stream benchmarks compare
+    with the compiled Stream (else the pure one), the others with the suite's reference."""
+    if bench in ("streammem", "http"):
+        return next((i for i in ("stream-compiled", "stream-pure") if i in impls), None)
+    return ref
 
 
 def parse_list(s, allowed, what):
@@ -971,6 +1203,8 @@ def parse_list(s, allowed, what):
             continue
         if x == "fdevent" and what == "implementation":
             out += ["fdevent-compiled", "fdevent-pure"]
+        elif x == "stream" and what == "implementation":
+            out += ["stream-compiled", "stream-pure"]
         elif x in allowed:
             out.append(x)
         else:
@@ -1008,14 +1242,14 @@ def main():
     ap.add_argument(
         "--bench",
         default=",".join(ALL_BENCHES),
-        help="comma-separated: chain,echo,timers,mem (default: all)",
+        help="comma-separated: chain,echo,timers,mem,xthread,fdtable,streammem,http (default: all)",
     )
     ap.add_argument(
         "--impl",
         default="all",
         help="comma-separated: fdevent (= both cores), fdevent-compiled, "
-        "fdevent-pure, asyncio, uvloop, libevent, floor (default: all "
-        "available)",
+        "fdevent-pure, stream (= both cores' Stream echo), stream-compiled, stream-pure, "
+        "asyncio, uvloop, libevent, libevent-bev, floor (default: all available)",
     )
     ap.add_argument("--runs", type=int, help="runs per measurement (default 3, quick 1)")
     ap.add_argument("--echo-duration", type=float, help="measured seconds per echo run")
@@ -1150,9 +1384,10 @@ def main():
                 samples = store[k][impl]
                 summ = {m: summarize_metric(samples, m) for m in METRICS[bench]}
                 ratio = {}
-                if ref and ref in store[k]:
+                bref = bench_reference(bench, ref, pimpls)
+                if bref and bref in store[k]:
                     for m in RATIO_KEYS[bench]:
-                        ratio[m] = paired_ratio(samples, store[k][ref], m)
+                        ratio[m] = paired_ratio(samples, store[k][bref], m)
                 pt["impls"][impl] = {
                     "summary": summ,
                     "ratio": ratio,

@@ -1,94 +1,77 @@
-"""The seed library's README echo server (port 1246), done right. Try: telnet localhost 1246
+"""An echo server on streams, with back-pressure. Try: telnet localhost 1246
 
-    python examples/echo_server.py [--port 1246]
+    python examples/echo_server.py [--port 1246] [--host 127.0.0.1]
 
-Non-blocking throughout; reads until EAGAIN (16 at most per callback, to be fair to the other
-clients); what send() does not take waits in a bytearray, flushed by a write event attached
-only while there is something to flush (an idle socket is always writable: a write event left
-attached would spin). EOF and errors close the connection. The fuller version, with
-back-pressure and statistics, is in fdevent/__main__.py (``python -m fdevent --serve``).
+Every byte a client sends comes back. The stream does the buffering, partial writes,
+EAGAIN, end of file and errors; this file only decides what to do with them:
+
+- on_read: echo what came. If the client sends faster than it reads, the echo piles up in
+  ``stream.output``: above HIGH_WATER the server stops reading from that client (TCP then
+  slows the client down), so a client that never reads cannot make the server's memory grow
+  without bound.
+- on_write: runs when the output has drained to the write low watermark (LOW_WATER): start
+  reading again.
+- on_event: end of file or an error: close (``close()`` still flushes what is owed).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import socket
+from typing import Any
 
 import fdevent
-from fdevent import EV_PERSIST, EV_READ, EV_WRITE
+from fdevent import BEV_EOF, EV_READ
+
+#: Pending output above which a client is no longer read from, and below which it is again.
+HIGH_WATER = 1 << 20
+LOW_WATER = 1 << 18
 
 
-class Connection:
-    """One client: a socket, a read event, and a write event for output the socket refused."""
+def on_read(stream: fdevent.Stream, arg: Any) -> None:
+    stream.write(stream.input.read())
+    if len(stream.output) > HIGH_WATER:
+        stream.disable(EV_READ)  # back-pressure: on_write turns reading on again
 
-    def __init__(self, base: fdevent.EventBase, sock: socket.socket) -> None:
-        self.sock, self.pending, self.eof = sock, bytearray(), False
-        self.reader = fdevent.Event(base, sock, EV_READ | EV_PERSIST, self.on_readable)
-        self.writer = fdevent.Event(base, sock, EV_WRITE | EV_PERSIST, self.on_writable)
-        self.reader.attach()
 
-    def on_readable(self, fd: int, events: int, arg: object) -> None:
-        for _ in range(16):  # then let the others run; level-triggered, it fires again
-            try:
-                data = self.sock.recv(65536)
-            except BlockingIOError:
-                break
-            except OSError:  # ConnectionResetError and the like
-                self.close()
-                return
-            if not data:  # end of file: echo what is still pending, then close
-                self.eof = True
-                self.reader.detach()
-                break
-            self.pending += data
-        self.on_writable(fd, EV_WRITE, arg)
+def on_write(stream: fdevent.Stream, arg: Any) -> None:
+    stream.enable(EV_READ)  # the output has drained to LOW_WATER
 
-    def on_writable(self, fd: int, events: int, arg: object) -> None:
-        try:
-            while self.pending:
-                del self.pending[: self.sock.send(self.pending)]
-        except BlockingIOError:
-            self.writer.attach()  # attaching an attached event changes nothing
-            return
-        except OSError:  # BrokenPipeError, ConnectionResetError
-            self.close()
-            return
-        self.writer.detach()
-        if self.eof:
-            self.close()
 
-    def close(self) -> None:
-        self.reader.detach()  # detach before close(): the base never watches a dead fd
-        self.writer.detach()
-        self.sock.close()
+def on_event(stream: fdevent.Stream, what: int, arg: Any) -> None:
+    if what & BEV_EOF:
+        stream.close()  # flushes the echo still owed, then closes
+    else:
+        stream.abort()  # an error or a timeout: nothing more can be sent
+
+
+def on_accept(listener: fdevent.Listener, sock: Any, addr: Any, arg: Any) -> None:
+    stream = fdevent.Stream(listener.base, sock, on_read, on_write, on_event)
+    stream.set_watermarks(write_low=LOW_WATER)
+
+
+def serve(base: fdevent.EventBase, host: str = "127.0.0.1", port: int = 1246) -> fdevent.Listener:
+    """Start the echo server on ``base``; returns its Listener (``.address``, ``.close()``)."""
+    return fdevent.Listener(base, on_accept, (host, port), backlog=1024)
 
 
 def main() -> None:
-    """Serve on 127.0.0.1, port --port (default 1246, 0 picks a free one), until Ctrl-C."""
-    parser = argparse.ArgumentParser(description="fdevent echo server")
+    """Serve until Ctrl-C."""
+    parser = argparse.ArgumentParser(description="fdevent echo server on streams")
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=1246, help="0 picks a free port")
-    port = parser.parse_args().port
-    with socket.create_server(("127.0.0.1", port)) as listener, fdevent.EventBase() as base:
-        listener.setblocking(False)
-
-        def on_accept(fd: int, events: int, arg: object) -> None:
-            while True:  # one wakeup may stand for many waiting connections
-                try:
-                    sock, _ = listener.accept()
-                except BlockingIOError:
-                    return
-                except ConnectionAbortedError:  # that client gave up while waiting
-                    continue
-                sock.setblocking(False)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                Connection(base, sock)  # the base holds its attached events, they hold it
-
-        fdevent.Event(base, listener, EV_READ | EV_PERSIST, on_accept).attach()
-        port = listener.getsockname()[1]
-        print(f"echo server on 127.0.0.1:{port} ({base.backend}); Ctrl-C stops it", flush=True)
+    args = parser.parse_args()
+    with fdevent.EventBase() as base:
+        listener = serve(base, args.host, args.port)
+        host, port = listener.address[:2]
+        print(
+            f"echo server on {host}:{port} (backend {base.backend}, core {fdevent.CORE}); "
+            "Ctrl-C stops it",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             base.dispatch()
+        listener.close()
 
 
 if __name__ == "__main__":

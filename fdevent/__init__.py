@@ -27,6 +27,12 @@ import warnings
 from pathlib import Path
 
 from ._flags import (
+    BEV_CONNECTED,
+    BEV_EOF,
+    BEV_ERROR,
+    BEV_READING,
+    BEV_TIMEOUT,
+    BEV_WRITING,
     EV_CLOSED,
     EV_ET,
     EV_PERSIST,
@@ -49,10 +55,32 @@ def _compiled_core_built() -> bool:
 
 
 if os.environ.get("FDEVENT_PURE", "") not in ("", "0"):
-    from ._pure import CORE, Event, EventBase, Signal, Ticker, Timer
+    from ._pure import (
+        CORE,
+        Buffer,
+        Event,
+        EventBase,
+        Listener,
+        Signal,
+        Stream,
+        Ticker,
+        Timer,
+        connect,
+    )
 else:
     try:
-        from ._compiled import CORE, Event, EventBase, Signal, Ticker, Timer
+        from ._compiled import (
+            CORE,
+            Buffer,
+            Event,
+            EventBase,
+            Listener,
+            Signal,
+            Stream,
+            Ticker,
+            Timer,
+            connect,
+        )
     except Exception as exc:  # ImportError, or Cython's ValueError for a binary mismatch
         if _compiled_core_built():
             warnings.warn(
@@ -61,7 +89,18 @@ else:
                 RuntimeWarning,
                 stacklevel=1,
             )
-        from ._pure import CORE, Event, EventBase, Signal, Ticker, Timer
+        from ._pure import (
+            CORE,
+            Buffer,
+            Event,
+            EventBase,
+            Listener,
+            Signal,
+            Stream,
+            Ticker,
+            Timer,
+            connect,
+        )
 
 __version__ = "0.1.0"
 
@@ -72,6 +111,12 @@ def supported_backends() -> list[str]:
 
 
 __all__ = [
+    "BEV_CONNECTED",
+    "BEV_EOF",
+    "BEV_ERROR",
+    "BEV_READING",
+    "BEV_TIMEOUT",
+    "BEV_WRITING",
     "CORE",
     "EV_CLOSED",
     "EV_ET",
@@ -83,10 +128,14 @@ __all__ = [
     "PRIORITY_HIGH",
     "PRIORITY_LOW",
     "PRIORITY_MEDIUM",
+    "Buffer",
     "Event",
     "EventBase",
+    "Listener",
     "Signal",
+    "Stream",
     "Ticker",
     "Timer",
+    "connect",
     "supported_backends",
 ]

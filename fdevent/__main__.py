@@ -1,15 +1,16 @@
 """``python -m fdevent``: a demo that runs an echo server and drives it with clients.
 
-Run without arguments, it starts :class:`EchoServer` on 127.0.0.1 (an ephemeral port unless
-``--port``), connects a few :class:`EchoClient` s to it, every one of them driven by fdevent
-events in the same base, and lets them exchange messages of assorted sizes -- one of 64 KiB, so
-that partial writes really happen. A ``Ticker`` prints progress. At the end it prints a summary
-and exits 0 if every echo came back byte for byte, 1 otherwise; Ctrl-C stops it early with the
-summary so far and ``result: INTERRUPTED`` (exit 0, unless an echo already came back wrong).
-``--serve`` keeps the server running until Ctrl-C instead, so you can ``telnet localhost 1246``.
+Run without arguments, it starts :class:`EchoServer` (a Listener whose Streams echo) on
+127.0.0.1 (an ephemeral port unless ``--port``), connects a few :class:`EchoClient` s to it
+with ``fdevent.connect()``, all in the same base, and lets them exchange messages of assorted
+sizes -- one of 64 KiB, so that partial writes really happen. A ``Ticker`` prints progress.
+At the end it prints a summary and exits 0 if every echo came back byte for byte, 1
+otherwise; Ctrl-C stops it early with the summary so far and ``result: INTERRUPTED`` (exit 0,
+unless an echo already came back wrong). ``--serve`` keeps the server running until Ctrl-C
+instead, so you can ``telnet localhost 1246``.
 
-The server and client live in ``fdevent._echo``, whose docstring says how a non-blocking
-echo server has to treat a socket.
+The server and client live in ``fdevent._echo``; examples/echo_server.py is the server on
+its own, examples/seed_echo.py the same on raw events.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ CPU while doing nothing, which no output shows but ``/proc/PID/stat`` does.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import re
@@ -29,7 +28,6 @@ import pytest
 
 import fdevent
 import fdevent.__main__ as demo
-import fdevent._echo as echo
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Where the tests import fdevent from: the subprocesses must run the same one.
@@ -184,32 +182,48 @@ def test_demo_client_reports_a_corrupted_echo() -> None:
     assert "altered" in client.failure
 
 
-def test_echo_server_stops_reading_from_a_client_that_does_not_read() -> None:
+def _rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` in KiB, from ``/proc/PID/status``."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_echo_server_memory_stays_bounded_for_a_client_that_never_reads(pure: bool) -> None:
     """Back-pressure: a client that only sends must not make the server buffer without bound."""
-    with fdevent.EventBase() as base:
-        server = demo.EchoServer(base, "127.0.0.1", 0, bufsize=8192)
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
-        sock.connect(server.address)
-        sock.setblocking(False)
-        chunk = bytes(65536)
-        sent = 0
-
-        def push(fd: int, events: int, arg: object) -> None:
-            nonlocal sent
-            with contextlib.suppress(BlockingIOError):
-                sent += sock.send(chunk)
-
-        pusher = fdevent.Event(base, sock, fdevent.EV_WRITE | fdevent.EV_PERSIST, push)
-        pusher.attach()
-        fdevent.Timer(base, lambda fd, events, arg: base.loopbreak()).attach(1.0)
-        base.dispatch()
-        [conn] = server._open
-        pusher.detach()
-        sock.close()
-    assert sent > 2 * echo._HIGH_WATER, "the client could not even fill the server's buffer"
-    assert not conn.reader.attached
-    assert echo._HIGH_WATER < len(conn.pending) <= echo._HIGH_WATER + echo._CHUNK
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "examples" / "echo_server.py"), "--port", "0"],
+        cwd=IMPORT_ROOT,
+        env=_env(pure),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        m = re.search(r":(\d+) ", _read_first_line(proc))
+        assert m
+        with socket.create_connection(("127.0.0.1", int(m[1])), timeout=IO_TIMEOUT) as sock:
+            sock.setblocking(False)
+            chunk = bytes(1 << 16)
+            sent = 0
+            baseline = _rss_kib(proc.pid)
+            end = time.monotonic() + 2.0
+            while time.monotonic() < end:
+                try:
+                    sent += sock.send(chunk)
+                except BlockingIOError:
+                    time.sleep(0.01)  # the server stopped reading: TCP holds us back
+            grown = _rss_kib(proc.pid) - baseline
+            # The server stops reading above 1 MiB of pending echo (plus one read of at most
+            # 256 KiB); without back-pressure it would hold all it was sent.
+            assert sent > 8 << 20, f"only {sent} bytes could be sent"
+            assert grown < 16 << 10, f"server grew {grown} KiB while sent {sent >> 10} KiB"
+            assert _cpu_seconds(proc.pid) < 60
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=IO_TIMEOUT)
 
 
 # --- examples/timers.py --------------------------------------------------------------------
@@ -246,11 +260,12 @@ def test_timers_example_runs_in_order(pure: bool) -> None:
     assert stamps[-1] < 2.0 + 5.0, proc.stdout
 
 
-# --- examples/echo_server.py and python -m fdevent --serve -----------------------------------
+# --- examples/echo_server.py, seed_echo.py and python -m fdevent --serve --------------------
 
 
 SERVERS = {
     "examples-echo_server": [str(ROOT / "examples" / "echo_server.py")],
+    "examples-seed_echo": [str(ROOT / "examples" / "seed_echo.py")],
     "fdevent-serve": ["-m", "fdevent", "--serve"],
 }
 

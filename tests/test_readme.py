@@ -1,6 +1,8 @@
-"""The README's echo server, run as a newcomer copies it, against the clients that broke it.
+"""The README's echo servers, run as a newcomer copies them, against the clients that broke
+them.
 
-The code block under "## An echo server" is extracted and run in a subprocess (its port
+The code blocks under "## An echo server" (raw events) and "## The same server on streams"
+are each extracted and run in a subprocess (its port
 replaced by a free one), on both cores and every backend. A slow client sends 20 MB without
 reading for a while and then reads everything back: the server must handle partial writes
 (``send`` taking part of a buffer, or raising ``BlockingIOError``) and not hold the whole 20 MB.
@@ -35,11 +37,15 @@ PORT_IN_README = 1246
 TIMEOUT = 60.0
 
 
-def readme_server_code() -> str:
-    """The first ``python`` code block of the README's "An echo server" section."""
+#: The README sections whose first code block is an echo server on port 1246.
+SECTIONS = ("An echo server", "The same server on streams")
+
+
+def readme_server_code(title: str = SECTIONS[0]) -> str:
+    """The first ``python`` code block of the README's section ``title``."""
     text = README.read_text()
-    section = re.search(r"^## An echo server.*?(?=^## )", text, re.S | re.M)
-    assert section, "README has no '## An echo server' section"
+    section = re.search(rf"^## {re.escape(title)}.*?(?=^## )", text, re.S | re.M)
+    assert section, f"README has no '## {title}' section"
     block = re.search(r"^```python\n(.*?)^```", section.group(0), re.S | re.M)
     assert block, "the echo server section has no python code block"
     return block.group(1)
@@ -51,12 +57,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
+@pytest.fixture(params=SECTIONS, ids=["raw-events", "streams"])
 def server(
-    core: ModuleType, backend: str, tmp_path: Path
+    request: pytest.FixtureRequest, core: ModuleType, backend: str, tmp_path: Path
 ) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    """The README's server running in a subprocess on ``core`` and ``backend``; its port."""
-    code = readme_server_code()
+    """A README server running in a subprocess on ``core`` and ``backend``; its port."""
+    code = readme_server_code(request.param)
     assert code.count(str(PORT_IN_README)) == 1
     port = _free_port()
     script = tmp_path / "readme_echo.py"

@@ -1,0 +1,26 @@
+cdef Py_ssize_t _SMALL, _TAIL_MAX, _COMPACT, _SSIZE_MAX
+
+cdef class Buffer:
+    # 16 bytes of object header, 5 fields of 8 and a 4-byte index: 76 bytes with the GC
+    # header, the 80-byte pymalloc size class (``_ri`` as a Py_ssize_t would make it 96).
+    # ``_first`` is the first live chunk (bytes, or a bytearray tail) or None when empty;
+    # ``_rest`` the later chunks from index ``_ri`` on, or None.
+    cdef object _first
+    cdef list _rest
+    cdef int _ri
+    cdef Py_ssize_t _off
+    cdef Py_ssize_t _len
+    cdef object _owner
+
+    cdef Py_ssize_t _count(self, object n) except? -1
+    cdef _append_bytes(self, bytes data)
+    cdef _append_rest(self, bytes data, Py_ssize_t start)
+    cdef _clear(self)
+    cdef _consume(self, Py_ssize_t n)
+    cdef _next_chunk(self)
+    cdef bytes _take(self, Py_ssize_t n, bint consume)
+    cdef bytes _gather(self, Py_ssize_t n)
+    cdef _coalesce(self)
+
+cpdef bytes _to_bytes(object data)
+cdef Py_ssize_t _size_arg(str name, object value) except? -1

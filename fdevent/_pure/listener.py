@@ -1,0 +1,319 @@
+"""Listener: accept connections on a listening socket (libevent's evconnlistener).
+
+The accept loop, and why it is so:
+
+- One readiness may stand for many waiting connections: accept until ``EAGAIN``, but at most
+  ``_MAX_ACCEPTS`` per iteration, so a flood on one listener cannot starve the streams and
+  the other listeners (the event is level-triggered: it fires again next iteration).
+- A connection that gave up before ``accept()`` took it (``ECONNABORTED``, ``EPROTO``) is
+  skipped.
+- Out of file descriptors (``EMFILE``, ``ENFILE``; also ``ENOBUFS``, ``ENOMEM``) the waiting
+  connection stays queued and the socket readable: a level-triggered event would fire again
+  at once and spin at 100% CPU. So the listener stops watching the socket, retries after a
+  pause (0.1 s, doubling to 1 s while the episode lasts), and logs one warning per episode
+  on the ``fdevent`` logger. The episode ends at the first accept that succeeds.
+- A Unix socket path the listener bound is removed on ``close()`` (if the file there is
+  still the socket it made). A stale socket file at the path is removed before binding, as
+  asyncio's ``create_unix_server`` does.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import stat
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
+    # event.py).
+    from . import _cython_shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from . import _cython_shim as cython
+
+from .._flags import EV_PERSIST, EV_READ
+from ._checks import check_int
+from .base import EventBase
+from .event import Event, Timer
+
+AcceptCallback = Callable[["Listener", socket.socket, Any, Any], object]
+
+#: Accepts per iteration: enough to take a burst of connections in one go, few enough that
+#: the loop gets back to the streams within tens of microseconds.
+_MAX_ACCEPTS = 64
+#: The pause after running out of fds, doubled each time it recurs, up to _PAUSE_MAX.
+_PAUSE_MIN = 0.1
+_PAUSE_MAX = 1.0
+#: accept() errors that mean "out of resources": pause, do not spin.
+_EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+#: accept() errors of a connection that went away before it was taken: skip it.
+_GONE = frozenset({errno.ECONNABORTED, errno.EPROTO, errno.EPERM})
+
+_log = logging.getLogger("fdevent")
+
+
+def _bind(address: object, backlog: int, reuse_port: bool) -> tuple[socket.socket, Any]:
+    # A listening socket for address; returns it and the path to remove on close (or None).
+    if isinstance(address, (str, bytes)):
+        if not address:
+            raise ValueError("a Unix socket path must not be empty")
+        path = address
+        try:
+            if stat.S_ISSOCK(os.stat(path).st_mode):
+                os.unlink(path)  # a stale socket file of an earlier run
+        except FileNotFoundError:
+            pass
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(path)
+            sock.listen(backlog)
+        except BaseException:
+            sock.close()
+            raise
+        return sock, (path, os.stat(path).st_ino)
+    if not isinstance(address, tuple):
+        raise TypeError(
+            f"address must be a (host, port) tuple or a Unix socket path, "
+            f"not {type(address).__name__}"
+        )
+    if len(address) not in (2, 4):
+        raise ValueError(f"address must be (host, port) or a Unix socket path, got {address!r}")
+    host, port = address[0], address[1]
+    if host is not None and not isinstance(host, str):
+        raise TypeError(f"host must be a str or None, not {type(host).__name__}")
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise TypeError(f"port must be an int, not {type(port).__name__}")
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be from 0 to 65535, got {port}")
+    try:
+        infos = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except (UnicodeError, ValueError) as exc:
+        raise ValueError(f"bad host {host!r}: {exc}") from None
+    family = infos[0][0]
+    sockaddr: Any = infos[0][4]
+    if len(address) == 4 and family == socket.AF_INET6:
+        sockaddr = (sockaddr[0], port, address[2], address[3])
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # A restarted server can rebind while old connections sit in TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if family == socket.AF_INET6:
+            # As asyncio: an IPv6 listener listens on IPv6 only, whatever the system default.
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(sockaddr)
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return sock, None
+
+
+def _adopt(sock: object) -> socket.socket:
+    if not isinstance(sock, socket.socket):
+        raise TypeError(f"sock must be a socket.socket, not {type(sock).__name__}")
+    if sock.fileno() < 0:
+        raise ValueError("sock is closed")
+    if sock.type != socket.SOCK_STREAM:
+        raise ValueError(f"sock must be a stream socket (SOCK_STREAM), not {sock.type!r}")
+    if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+        raise ValueError("sock is not listening: call sock.listen() first")
+    return sock
+
+
+class Listener:
+    """Accepts connections and hands each to ``on_accept(listener, sock, addr, arg)``.
+
+    ``Listener(base, on_accept, address=None, *, sock=None, backlog=128, reuse_port=False,
+    arg=None)``: binds ``address`` (``(host, port)`` for IPv4 or IPv6, port 0 for a free
+    one, host ``""`` for every interface; or a path for a Unix socket) or adopts the
+    listening socket ``sock``; one of the two. ``sock`` in the callback is non-blocking.
+    Accepting starts at once. ``reuse_port=True`` sets ``SO_REUSEPORT`` (never set
+    otherwise). Out of fds, accepting pauses and retries (0.1 to 1 s) with one warning per
+    episode on the ``fdevent`` logger. A host name is resolved at the call.
+
+    Raises:
+        TypeError: wrong types (base, on_accept, address, sock, backlog).
+        ValueError: both or neither of address and sock; an address that does not parse; a
+            negative backlog; ``sock`` closed, not a stream socket or not listening.
+        OSError: the address cannot be bound (in use, no permission), or does not resolve.
+        RuntimeError: the base is closed.
+    """
+
+    __slots__ = (
+        "_address",
+        "_arg",
+        "_base",
+        "_closed",
+        "_enabled",
+        "_ev",
+        "_exhausted",
+        "_on_accept",
+        "_path",
+        "_pause",
+        "_resume",
+        "_sock",
+    )
+
+    @cython.annotation_typing(False)
+    def __init__(
+        self,
+        base: EventBase,
+        on_accept: AcceptCallback,
+        address: Any = None,
+        *,
+        sock: socket.socket | None = None,
+        backlog: int = 128,
+        reuse_port: bool = False,
+        arg: Any = None,
+    ) -> None:
+        if not isinstance(base, EventBase):
+            raise TypeError(f"base must be an EventBase, not {type(base).__name__}")
+        if base.closed:
+            raise RuntimeError("the event base is closed")
+        if not callable(on_accept):
+            raise TypeError(f"on_accept must be callable, not {type(on_accept).__name__}")
+        backlog = check_int("backlog", backlog)
+        if backlog < 0:
+            raise ValueError(f"backlog must be >= 0, got {backlog}")
+        if (address is None) == (sock is None):
+            raise ValueError("give either an address to bind or a listening sock, not both")
+        path = None
+        if sock is None:
+            lsock, path = _bind(address, backlog, bool(reuse_port))
+        else:
+            lsock = _adopt(sock)
+        try:
+            lsock.setblocking(False)
+            self._address = lsock.getsockname()
+            self._ev = Event(base, lsock, EV_READ | EV_PERSIST, _on_ready, self)
+            self._resume = Timer(base, _on_resume, self)
+            self._ev.attach()
+        except BaseException:
+            if sock is None:
+                lsock.close()
+            raise
+        self._base = base
+        self._sock = lsock
+        self._on_accept = on_accept
+        self._arg = arg
+        self._path = path
+        self._enabled = True
+        self._closed = False
+        self._exhausted = False
+        self._pause = _PAUSE_MIN
+
+    @property
+    def address(self) -> Any:
+        """The address the listener is bound to (its socket's ``getsockname()``)."""
+        return self._address
+
+    @property
+    def socket(self) -> socket.socket:
+        """The listening socket."""
+        return self._sock
+
+    @property
+    def base(self) -> EventBase:
+        """The EventBase the listener runs on."""
+        return self._base
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._closed
+
+    def enable(self) -> None:
+        """Accept again after ``disable()`` (does nothing on a closed listener)."""
+        if self._closed or self._enabled:
+            return
+        self._enabled = True
+        if not self._resume.attached:
+            self._ev.attach()
+
+    def disable(self) -> None:
+        """Stop accepting (connections wait in the kernel's backlog) until ``enable()``."""
+        if self._closed or not self._enabled:
+            return
+        self._enabled = False
+        self._ev.detach()
+
+    def close(self) -> None:
+        """Stop accepting and close the socket; remove the Unix socket file it bound.
+        Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._ev.detach()
+        self._resume.detach()
+        self._sock.close()
+        if self._path is not None:
+            path, inode = self._path
+            try:
+                if os.stat(path).st_ino == inode:
+                    os.unlink(path)
+            except OSError:
+                pass  # removed or replaced by someone else: not ours to touch
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "listening" if self._enabled else "disabled"
+        return f"<Listener {self._address!r} {state}>"
+
+    def _ready(self) -> None:
+        lsock = self._sock
+        for _ in range(_MAX_ACCEPTS):
+            try:
+                sock, addr = lsock.accept()
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:
+                if exc.errno in _GONE:
+                    continue
+                self._exhaust(exc)
+                return
+            if self._exhausted:
+                self._exhausted = False
+                self._pause = _PAUSE_MIN
+                _log.info("listener %r: accepting again", self._address)
+            sock.setblocking(False)
+            self._on_accept(self, sock, addr, self._arg)
+            if self._closed or not self._enabled:
+                return
+
+    def _exhaust(self, exc: OSError) -> None:
+        # Out of fds (or another accept() failure): stop watching, retry after a pause.
+        if not self._exhausted:
+            self._exhausted = True
+            known = exc.errno in _EXHAUSTED
+            _log.warning(
+                "listener %r: accept() failed: %s; %s",
+                self._address,
+                exc,
+                "out of resources, pausing accepts (retry every 0.1-1 s)"
+                if known
+                else "pausing accepts",
+            )
+        self._ev.detach()
+        self._resume.attach(self._pause)
+        self._pause = min(self._pause * 2, _PAUSE_MAX)
+
+    def _resumed(self) -> None:
+        if not self._closed and self._enabled:
+            self._ev.attach()
+
+
+def _on_ready(fd: int, events: int, listener: Listener) -> None:
+    listener._ready()
+
+
+def _on_resume(fd: int, events: int, listener: Listener) -> None:
+    listener._resumed()

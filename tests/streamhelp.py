@@ -1,0 +1,109 @@
+"""Helpers for the stream, listener, connect and TLS tests (pytest puts this dir on sys.path)."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+#: How long a test waits for something that should happen in milliseconds: generous.
+WAIT = 10.0
+
+
+def core_of(base: Any) -> Any:
+    """The core module (fdevent._pure or fdevent._compiled) a base comes from."""
+    return importlib.import_module(type(base).__module__.rsplit(".", 1)[0])
+
+
+def run_until(base: Any, cond: Callable[[], object], timeout: float = WAIT) -> None:
+    """Run ``base``'s loop until ``cond()`` is true; AssertionError after ``timeout`` s."""
+    core = core_of(base)
+    deadline = time.monotonic() + timeout
+    tick = core.Timer(base, lambda *a: None)
+    try:
+        while not cond():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met within {timeout} s")
+            tick.attach(0.01)  # bounds each wait, so the condition is checked often
+            base.loop(once=True)
+    finally:
+        tick.detach()
+
+
+def run_for(base: Any, seconds: float) -> None:
+    """Run ``base``'s loop for about ``seconds`` (timers and I/O as they come)."""
+    end = time.monotonic() + seconds
+    run_until(base, lambda: time.monotonic() >= end, timeout=seconds + WAIT)
+
+
+def open_fds() -> int:
+    """How many fds this process has open now (after a collection: closed sockets that only
+    the garbage collector still held do not count)."""
+    gc.collect()
+    return len(os.listdir("/proc/self/fd"))
+
+
+def tcp_pair() -> tuple[socket.socket, socket.socket]:
+    """A connected TCP pair over 127.0.0.1: (ours, peer), both blocking."""
+    with socket.create_server(("127.0.0.1", 0)) as lsock:
+        peer = socket.create_connection(lsock.getsockname())
+        ours, _ = lsock.accept()
+    return ours, peer
+
+
+def recv_all(sock: socket.socket, n: int, timeout: float = WAIT) -> bytes:
+    """Receive exactly ``n`` bytes on a blocking socket (or fewer at EOF)."""
+    sock.settimeout(timeout)
+    chunks = []
+    got = 0
+    while got < n:
+        data = sock.recv(min(n - got, 1 << 20))
+        if not data:
+            break
+        chunks.append(data)
+        got += len(data)
+    return b"".join(chunks)
+
+
+def recv_until_eof(sock: socket.socket, timeout: float = WAIT) -> bytes:
+    """Everything a blocking socket receives until EOF."""
+    sock.settimeout(timeout)
+    chunks = []
+    while True:
+        data = sock.recv(1 << 20)
+        if not data:
+            return b"".join(chunks)
+        chunks.append(data)
+
+
+class Events:
+    """Stream callbacks that record what happened: reads, writes, events, in order."""
+
+    def __init__(self, consume: bool = True) -> None:
+        self.consume = consume
+        self.data = bytearray()
+        self.log: list[Any] = []
+        self.events: list[int] = []
+        self.reads = 0
+        self.writes = 0
+
+    def on_read(self, stream: Any, arg: Any) -> None:
+        self.reads += 1
+        self.log.append("read")
+        if self.consume:
+            self.data += stream.input.read()
+
+    def on_write(self, stream: Any, arg: Any) -> None:
+        self.writes += 1
+        self.log.append("write")
+
+    def on_event(self, stream: Any, what: int, arg: Any) -> None:
+        self.events.append(what)
+        self.log.append(("event", what))
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"on_read": self.on_read, "on_write": self.on_write, "on_event": self.on_event}

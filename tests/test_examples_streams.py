@@ -1,0 +1,226 @@
+"""The stream examples, run as programs: chat, HTTP hello, TLS echo, the line client.
+
+Each runs in a subprocess against the working tree, on the default and the pure core; the
+servers are checked for a busy spin once their clients have left (see test_examples.py).
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+import trustme
+from test_examples import (
+    IMPORT_ROOT,
+    IO_TIMEOUT,
+    ROOT,
+    RUN_TIMEOUT,
+    _assert_idle,
+    _env,
+    _read_first_line,
+)
+
+LINE_CLIENT = str(ROOT / "examples" / "line_client.py")
+
+
+@pytest.fixture(params=[False, True], ids=["default-core", "pure-core"])
+def pure(request: pytest.FixtureRequest) -> bool:
+    value: bool = request.param
+    return value
+
+
+def _start(args: Sequence[str], pure: bool) -> tuple[subprocess.Popen[str], int]:
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=IMPORT_ROOT,
+        env=_env(pure),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = _read_first_line(proc)
+    m = re.search(r" on [^ ]*:(\d+) ", first)
+    assert m, first
+    return proc, int(m[1])
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.communicate(timeout=IO_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+
+
+@pytest.fixture
+def server(
+    request: pytest.FixtureRequest, pure: bool
+) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    proc, port = _start([str(ROOT / request.param[0]), "--port", "0"], pure)
+    try:
+        yield proc, port
+    finally:
+        _stop(proc)
+
+
+def _lines(sock: socket.socket, n: int) -> list[bytes]:
+    f = sock.makefile("rb")
+    return [f.readline() for _ in range(n)]
+
+
+@pytest.mark.parametrize("server", [["examples/chat_server.py"]], indirect=True)
+def test_chat_broadcasts_lines(server: tuple[subprocess.Popen[str], int]) -> None:
+    proc, port = server
+    clients = [socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) for _ in range(3)]
+    try:
+        for n, c in enumerate(clients, 1):
+            assert _lines(c, 1) == [f"welcome, you are client {n}\n".encode()]
+        clients[0].sendall(b"hel")
+        clients[0].sendall(b"lo everyone\nsecond line\n")
+        for c in clients[1:]:
+            assert _lines(c, 2) == [b"client 1: hello everyone\n", b"client 1: second line\n"]
+        clients[2].close()
+        assert _lines(clients[0], 1) == [b"client 3 left\n"]
+        assert _lines(clients[1], 1) == [b"client 3 left\n"]
+        clients[1].sendall(b"x" * 5000 + b"\n")  # over the line limit: dropped
+        assert _lines(clients[0], 1) == [b"client 2 left\n"]
+    finally:
+        for c in clients:
+            c.close()
+    _assert_idle(proc.pid)
+    assert proc.poll() is None
+
+
+GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize("server", [["examples/http_hello.py"]], indirect=True)
+def test_http_hello_keep_alive_pipelining_and_close(
+    server: tuple[subprocess.Popen[str], int],
+) -> None:
+    proc, port = server
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
+        c.sendall(GET + GET + b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcde")
+        f = c.makefile("rb")
+        for _ in range(3):
+            assert f.readline() == b"HTTP/1.1 200 OK\r\n"
+            headers = {}
+            while (line := f.readline()) != b"\r\n":
+                name, _, value = line.decode().partition(":")
+                headers[name.lower()] = value.strip()
+            assert f.read(int(headers["content-length"])) == b"Hello, world!"
+            assert "connection" not in headers
+        c.sendall(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        rest = f.read()  # until the server closes
+        assert rest.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: close" in rest
+        assert rest.endswith(b"Hello, world!")
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")  # 1.0 without keep-alive: closed after
+        assert c.makefile("rb").read().endswith(b"Hello, world!")
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
+        c.sendall(b"NONSENSE\r\n\r\n")
+        assert c.makefile("rb").read().startswith(b"HTTP/1.1 400 ")
+    _assert_idle(proc.pid)
+    assert proc.poll() is None
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("certs")
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    cert.private_key_pem.write_to_path(str(d / "key.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(d / "cert.pem"))
+    ca.cert_pem.write_to_path(str(d / "ca.pem"))
+    other = trustme.CA()
+    other.cert_pem.write_to_path(str(d / "other.pem"))
+    return {name: d / f"{name}.pem" for name in ("key", "cert", "ca", "other")}
+
+
+def test_tls_echo_server_and_client(pure: bool, certs: dict[str, Path]) -> None:
+    proc, port = _start(
+        [
+            str(ROOT / "examples" / "tls_echo.py"),
+            "server",
+            "--cert",
+            str(certs["cert"]),
+            "--key",
+            str(certs["key"]),
+            "--port",
+            "0",
+        ],
+        pure,
+    )
+    try:
+        client = [str(ROOT / "examples" / "tls_echo.py"), "client", "--port", str(port)]
+        ok = subprocess.run(
+            [sys.executable, *client, "--ca", str(certs["ca"]), "hello", "tls world"],
+            cwd=IMPORT_ROOT,
+            env=_env(pure),
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        lines = ok.stdout.splitlines()
+        assert re.fullmatch(r"connected: TLSv1\.[23]", lines[0])
+        assert lines[1:] == ["hello", "tls world"]
+        bad = subprocess.run(
+            [sys.executable, *client, "--ca", str(certs["other"]), "x"],
+            cwd=IMPORT_ROOT,
+            env=_env(pure),
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+        assert bad.returncode == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in bad.stderr
+        _assert_idle(proc.pid)
+        assert proc.poll() is None
+    finally:
+        _stop(proc)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+@pytest.mark.parametrize("server", [["examples/echo_server.py"]], indirect=True)
+def test_line_client_against_the_echo_server(
+    server: tuple[subprocess.Popen[str], int], pure: bool, host: str
+) -> None:
+    _, port = server
+    proc = subprocess.run(
+        [sys.executable, LINE_CLIENT, host, str(port), "one", "two", "3"],
+        cwd=IMPORT_ROOT,
+        env=_env(pure),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["one", "two", "3"]
+
+
+def test_line_client_connection_refused(pure: bool) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))  # bound, not listening: refused
+        port = probe.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, LINE_CLIENT, "127.0.0.1", str(port), "x"],
+            cwd=IMPORT_ROOT,
+            env=_env(pure),
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+    assert proc.returncode == 1
+    assert "refused" in proc.stderr.lower()
