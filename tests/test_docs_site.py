@@ -17,7 +17,7 @@ needs no Sphinx. A block is marked by its directive's ``:class:`` option:
     server must not spin once they leave, and SIGINT (Ctrl-C) must end it with status 0.
 ``serve-echo-idle``
     (with ``serve-echo``) The server also takes an idle timeout in seconds as its second
-    argument: it runs with 0.3, and a client that sends nothing must be disconnected no
+    argument: it runs with 0.5, and a client that sends nothing must be disconnected no
     sooner than that.
 ``needs-et``
     The program uses ``EV_ET``: it runs only on the backends that can do it.
@@ -55,7 +55,7 @@ RUN_TIMEOUT = 60.0
 #: Seconds to wait for a server's address or for one client operation.
 IO_TIMEOUT = 10.0
 #: The idle timeout a ``serve-echo-idle`` server is given, in seconds.
-IDLE = 0.3
+IDLE = 0.5
 BACKENDS = fdevent.supported_backends()
 #: Backends where EV_ET works (the others refuse it with a ValueError).
 ET_BACKENDS = [b for b in BACKENDS if b in ("epoll", "kqueue")]
@@ -344,7 +344,7 @@ def _drive_echo_server(block: Block, program: Path, env: dict[str, str], cwd: Pa
             waiting.settimeout(IO_TIMEOUT)
             waiting.connect(("127.0.0.1", port))
             big = os.urandom(8 << 20)
-            assert _echo_on(waiting, big, stall=0.3) == big, f"{block.id}: the big echo differs"
+            assert _echo_on(waiting, big, stall=0.1) == big, f"{block.id}: the big echo differs"
             _assert_idle(block, proc.pid)
         _assert_idle(block, proc.pid)
         assert proc.poll() is None, proc.communicate()
