@@ -13,6 +13,7 @@ so ``fdevent.Event`` here *is* ``fdevent._pure.event.Event`` and autodoc reads i
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 import sys
@@ -24,8 +25,9 @@ os.environ["FDEVENT_PURE"] = "1"
 # The working tree, not whatever fdevent another environment may have installed.
 sys.path.insert(0, str(ROOT))
 
-import fdevent  # noqa: E402
 from sphinx.util.nodes import make_refnode  # noqa: E402
+
+import fdevent  # noqa: E402
 
 project = "fdevent"
 author = "fdevent developers"
@@ -45,16 +47,9 @@ exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 
 # Every reference must resolve: a renamed class or a typo in a link fails the build.
 nitpicky = True
-# The standard library is not cross-linked (the build must work offline, so no intersphinx);
-# its names in signatures and "Raises" sections are plain text.
-nitpick_ignore_regex = [
-    (r"py:(class|exc|obj|data)", r"(builtins\.)?[A-Za-z]*(Error|Exception|Interrupt|Exit)"),
-    (r"py:(class|obj|data)", r"(builtins\.)?(int|float|str|bool|bytes|object|None|type|list)"),
-    (r"py:(class|obj|data)", r"(typing\.)?(Any|Callable|Literal|Optional|Union)"),
-    (r"py:(class|obj|data)", r"(collections\.abc\.)?Callable"),
-    (r"py:(class|obj|data)", r"(datetime\.)?timedelta"),
-    (r"py:(class|obj|data)", r"(types\.)?TracebackType"),
-]
+# The standard library is not cross-linked (the build must work offline, so no intersphinx):
+# its names in the text, in signatures and in "Raises" sections are rendered as plain code by
+# _stdlib_name below. Everything else must resolve.
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
@@ -113,6 +108,19 @@ def _site_links(app: Any, docname: str, source: list[str]) -> None:
     source[0] = _LINK.sub(repl, source[0])
 
 
+def _stdlib_name(app: Any, env: Any, node: Any, contnode: Any) -> Any:
+    """Render a reference to a builtin or standard-library name as plain code (no link)."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "").removeprefix("builtins.")
+    top = target.split(".", 1)[0]
+    if hasattr(builtins, target) or (top in sys.stdlib_module_names and "." in target):
+        return contnode
+    if target in ("None", "True", "False"):
+        return contnode
+    return None
+
+
 def _public_target(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     """Resolve ``fdevent._pure.<module>.Name`` (how annotations name things) to ``fdevent.Name``."""
     if node.get("refdomain") != "py":
@@ -150,5 +158,6 @@ def _check_reference_is_complete(app: Any, env: Any) -> None:
 def setup(app: Any) -> dict[str, Any]:
     app.connect("source-read", _site_links)
     app.connect("missing-reference", _public_target)
+    app.connect("missing-reference", _stdlib_name)
     app.connect("env-check-consistency", _check_reference_is_complete)
     return {"parallel_read_safe": True}

@@ -37,8 +37,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +56,8 @@ CHECKED_DIRS = ("tutorial", "howto", "explanation")
 RUN_TIMEOUT = 60.0
 #: Seconds to wait for a server's address or for one client operation.
 IO_TIMEOUT = 10.0
+#: How many programs run at once (they mostly wait; the machine may have 2 cores).
+PARALLEL = 3
 #: The idle timeout a ``serve-echo-idle`` server is given, in seconds.
 IDLE = 0.5
 BACKENDS = fdevent.supported_backends()
@@ -214,22 +218,24 @@ def _write(block: Block, where: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("block", "core", "backend"), _params())
-def test_runnable_block(block: Block, core: str, backend: str, tmp_path: Path) -> None:
-    program = _write(block, tmp_path)
-    env = _env(core, backend)
-    if "serve-echo" in block.classes:
-        _drive_echo_server(block, program, env, tmp_path)
-        return
-    proc = subprocess.run(
-        [sys.executable, program.name],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
+def _check_block(block: Block, core: str, backend: str) -> None:
+    """Run one program as the reader would; raise AssertionError if it misbehaves."""
+    with tempfile.TemporaryDirectory(prefix="fdevent-docs-") as where:
+        tmp_path = Path(where)
+        program = _write(block, tmp_path)
+        env = _env(core, backend)
+        if "serve-echo" in block.classes:
+            _drive_echo_server(block, program, env, tmp_path)
+            return
+        proc = subprocess.run(
+            [sys.executable, program.name],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
     assert proc.returncode == 0, f"{block.id} failed:\n{proc.stdout}\n{proc.stderr}"
     assert "Traceback" not in proc.stderr, proc.stderr
     expected = _expected_output(block)
@@ -237,6 +243,40 @@ def test_runnable_block(block: Block, core: str, backend: str, tmp_path: Path) -
         assert proc.stdout == expected, (
             f"{block.id} printed:\n{proc.stdout}\nthe page says:\n{expected}"
         )
+
+
+Key = tuple[str, str, str]
+
+
+@pytest.fixture(scope="session")
+def block_results(request: pytest.FixtureRequest) -> dict[Key, BaseException | None]:
+    """Run every selected program, several at a time, and keep what each one raised.
+
+    The programs mostly wait (for timers, for clients, for an idle server to stay idle), so
+    running them side by side takes a fraction of the time; each still has its own process,
+    port and directory, and every timing check is a lower bound or a CPU measurement of its
+    own process.
+    """
+    wanted: list[tuple[Block, str, str]] = []
+    for item in request.session.items:
+        if getattr(item, "originalname", None) == "test_runnable_block":
+            params = item.callspec.params  # type: ignore[attr-defined]
+            wanted.append((params["block"], params["core"], params["backend"]))
+    results: dict[Key, BaseException | None] = {}
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        futures = {(b.id, c, be): pool.submit(_check_block, b, c, be) for b, c, be in wanted}
+        for key, future in futures.items():
+            results[key] = future.exception()
+    return results
+
+
+@pytest.mark.parametrize(("block", "core", "backend"), _params())
+def test_runnable_block(
+    block: Block, core: str, backend: str, block_results: dict[Key, BaseException | None]
+) -> None:
+    error = block_results[(block.id, core, backend)]
+    if error is not None:
+        raise error
 
 
 # --- driving a server ---------------------------------------------------------------------------
