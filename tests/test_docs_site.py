@@ -22,7 +22,8 @@ needs no Sphinx. A block is marked by its directive's ``:class:`` option:
 ``needs-et``
     The program uses ``EV_ET``: it runs only on the backends that can do it.
 ``fragment``, or a plain ```` ```python ```` fence
-    Part of a program, shown for reading: it must compile.
+    Part of a program, shown for reading: it must compile. In the tutorial and the how-to
+    guides every Python block must be ``runnable`` or say ``fragment`` explicitly.
 
 The reference test checks ``docs/reference/*.rst`` for a directive naming each name in
 ``fdevent.__all__``; the Sphinx build (docs/conf.py) checks the same in the built inventory.
@@ -190,6 +191,16 @@ def test_every_class_is_known() -> None:
             assert "runnable" in block.classes, block.id
         if "output" in block.classes:
             assert block.lang == "text", block.id
+
+
+def test_tutorial_and_howto_python_blocks_are_run_or_marked_fragments() -> None:
+    # A program there is run unless its author said, with the fragment class, that it cannot
+    # be (it needs a display, say): an unmarked block would silently escape the test.
+    for block in PYTHON:
+        if block.page.parent.name in ("tutorial", "howto"):
+            assert block.classes & {"runnable", "fragment"}, (
+                f"{block.id}: mark it runnable (or, if it cannot run here, fragment)"
+            )
 
 
 @pytest.mark.parametrize("block", PYTHON, ids=[b.id for b in PYTHON])
