@@ -13,12 +13,22 @@ needs no Sphinx. A block is marked by its directive's ``:class:`` option:
 ``serve-echo``
     (with ``runnable``) An echo server, driven as the reader drives it: run as ``python
     FILE 0`` (0 picks a free port), it must print ``127.0.0.1:PORT``; clients then check
-    their echoes (one of them 1 MiB, sent while it reads, so partial writes happen), the
-    server must not spin once they leave, and SIGINT (Ctrl-C) must end it with status 0.
+    their echoes (one of them 8 MiB to a client that reads slowly at first, so the server's
+    sends find no room and its write path runs), the server must not spin while a client
+    waits or once they leave, and SIGINT (Ctrl-C) must end it with status 0.
+``serve-echo-graceful``
+    (with ``serve-echo``) The server shuts down gracefully on SIGTERM instead of being
+    interrupted: with a client connected, it gets SIGTERM; the client must be closed, a new
+    connection refused, and the server must exit with status 0.
 ``serve-echo-idle``
     (with ``serve-echo``) The server also takes an idle timeout in seconds as its second
     argument: it runs with 0.5, and a client that sends nothing must be disconnected no
     sooner than that.
+``serve-prefork``
+    (with ``runnable``) A prefork server run as ``python FILE 0 2`` (a free port, two
+    workers): it must print ``127.0.0.1:PORT``; each connection must get ``pid N`` from a
+    worker (not the parent); a worker killed with SIGKILL must be reaped and replaced; SIGTERM
+    must stop the parent and every worker, with status 0.
 ``needs-et``
     The program uses ``EV_ET``: it runs only on the backends that can do it.
 ``fragment``, or a plain ```` ```python ```` fence
@@ -184,10 +194,19 @@ def test_runnable_blocks_are_python_and_named() -> None:
 
 
 def test_every_class_is_known() -> None:
-    known = {"runnable", "serve-echo", "serve-echo-idle", "needs-et", "fragment", "output"}
+    known = {
+        "runnable",
+        "serve-echo",
+        "serve-echo-idle",
+        "serve-echo-graceful",
+        "serve-prefork",
+        "needs-et",
+        "fragment",
+        "output",
+    }
     for block in BLOCKS:
         assert block.classes <= known, (block.id, block.classes - known)
-        if "serve-echo" in block.classes or "needs-et" in block.classes:
+        if block.classes & {"serve-echo", "serve-prefork", "needs-et"}:
             assert "runnable" in block.classes, block.id
         if "output" in block.classes:
             assert block.lang == "text", block.id
@@ -237,6 +256,9 @@ def _check_block(block: Block, core: str, backend: str) -> None:
         env = _env(core, backend)
         if "serve-echo" in block.classes:
             _drive_echo_server(block, program, env, tmp_path)
+            return
+        if "serve-prefork" in block.classes:
+            _drive_prefork_server(block, program, env, tmp_path)
             return
         proc = subprocess.run(
             [sys.executable, program.name],
@@ -365,6 +387,18 @@ def _assert_idle(block: Block, pid: int) -> None:
     assert used <= 0.05, f"{block.id}: {used:.2f} s of CPU in 0.5 s while idle"
 
 
+def _shut_down_gracefully(block: Block, proc: subprocess.Popen[str], port: int) -> None:
+    """SIGTERM with a client connected: it is closed, newcomers are refused, the server ends."""
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as client:
+        client.sendall(b"last words\n")
+        assert client.recv(100) == b"last words\n"
+        proc.send_signal(signal.SIGTERM)
+        # The server owes this client nothing: it closes the connection at once.
+        assert client.recv(100) == b"", f"{block.id}: the client was not closed"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT).close()
+
+
 def _drive_echo_server(block: Block, program: Path, env: dict[str, str], cwd: Path) -> None:
     args = [sys.executable, program.name, "0"]
     if "serve-echo-idle" in block.classes:
@@ -399,7 +433,10 @@ def _drive_echo_server(block: Block, program: Path, env: dict[str, str], cwd: Pa
             _assert_idle(block, proc.pid)
         _assert_idle(block, proc.pid)
         assert proc.poll() is None, proc.communicate()
-        proc.send_signal(signal.SIGINT)
+        if "serve-echo-graceful" in block.classes:
+            _shut_down_gracefully(block, proc, port)
+        else:
+            proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=IO_TIMEOUT)
     finally:
         if proc.poll() is None:
@@ -407,6 +444,67 @@ def _drive_echo_server(block: Block, program: Path, env: dict[str, str], cwd: Pa
             proc.communicate()
     assert proc.returncode == 0, f"{block.id} exited {proc.returncode}:\n{out}\n{err}"
     assert "Traceback" not in err, err
+
+
+def _pid_of_worker(port: int) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as sock:
+        reply = b""
+        while not reply.endswith(b"\n"):
+            data = sock.recv(100)
+            assert data, f"connection closed after {reply!r}"
+            reply += data
+    m = re.fullmatch(rb"pid (\d+)\n", reply)
+    assert m, reply
+    return int(m[1])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _drive_prefork_server(block: Block, program: Path, env: dict[str, str], cwd: Path) -> None:
+    """Connections served by worker processes; a killed worker replaced; SIGTERM stops all."""
+    proc = subprocess.Popen(
+        [sys.executable, program.name, "0", "2"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: set[int] = set()
+    try:
+        port = _read_address(proc)
+        first = {_pid_of_worker(port) for _ in range(10)}
+        assert proc.pid not in first, "the parent served a connection itself"
+        seen |= first
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)  # a worker of the program under test
+        deadline = time.monotonic() + IO_TIMEOUT
+        while _alive(victim) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the parent reaps it (until then it is a zombie: alive)
+        assert not _alive(victim), "the killed worker was never reaped"
+        after = {_pid_of_worker(port) for _ in range(10)}
+        seen |= after
+        assert victim not in after
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=IO_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        for pid in seen:  # never leave a worker behind, whatever failed
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == 0, f"{block.id} exited {proc.returncode}:\n{out}\n{err}"
+    assert "Traceback" not in err, err
+    assert f"worker {victim} died" in out, out
+    assert not [pid for pid in seen if _alive(pid)], "workers outlived the parent"
 
 
 # --- the reference -----------------------------------------------------------------------------
