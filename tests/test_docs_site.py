@@ -222,6 +222,17 @@ def test_tutorial_and_howto_python_blocks_are_run_or_marked_fragments() -> None:
             )
 
 
+def test_python_lines_fit_the_page() -> None:
+    # 88 columns is what the theme shows without a horizontal scroll bar.
+    long = [
+        f"{b.id} line {n}"
+        for b in PYTHON
+        for n, line in enumerate(b.code.splitlines(), 1)
+        if len(line) > 88
+    ]
+    assert not long, long
+
+
 @pytest.mark.parametrize("block", PYTHON, ids=[b.id for b in PYTHON])
 def test_python_block_compiles(block: Block) -> None:
     compile(block.code, block.id, "exec")
