@@ -244,7 +244,8 @@ class EventBase:
         twice, the earlier deadline wins.
 
         Raises:
-            TypeError/ValueError: ``delay`` is not a valid timeout (see ``Event.attach``).
+            TypeError: ``delay`` is not a number or timedelta.
+            ValueError: ``delay`` is NaN or negative.
             RuntimeError: the base is closed.
         """
         t: cython.double = 0.0 if delay is None else timeout_seconds(delay)
