@@ -257,7 +257,7 @@ class Stream(StreamTLS):
 
     @property
     def enabled(self) -> int:
-        """The directions turned on: a mask of ``EV_READ`` and ``EV_WRITE``."""
+        """The directions turned on, as a mask of ``EV_READ`` and ``EV_WRITE``."""
         return (EV_READ if self._flags & _READING else 0) | (
             EV_WRITE if self._flags & _WRITING else 0
         )
