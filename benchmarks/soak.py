@@ -110,7 +110,7 @@ def run(fdevent, info, a, server, port):
                 self.send()
             else:
                 stream.close()
-                stats["done"] += 1
+                finished()
 
         def on_event(self, stream, what, arg):
             if what == fdevent.BEV_CONNECTED:
@@ -118,7 +118,14 @@ def run(fdevent, info, a, server, port):
                 return
             stats["errors"].append(f"event {what:#x}: {stream.error}")
             stream.close()
-            stats["done"] += 1
+            finished()
+
+    def finished():
+        # The last client done: nothing is left attached, so dispatch() returns.
+        stats["done"] += 1
+        if stats["done"] == a.conns:
+            ticker.detach()
+            guard.detach()
 
     clients = [Client(n) for n in range(a.conns)]
     t0 = time.monotonic()
@@ -139,14 +146,16 @@ def run(fdevent, info, a, server, port):
         if server.poll() is not None:
             stats["errors"].append("the server died")
             base.loopbreak()
-        if stats["done"] == a.conns:
-            ticker.detach()
 
     ticker = fdevent.Ticker(base, report)
     ticker.attach(a.report)
-    base.loopexit(a.seconds + 60)  # a bound if some client never finishes
+    # A bound if some client never finishes (a Timer, not loopexit(): a pending loopexit
+    # would keep the loop alive until it is due).
+    guard = fdevent.Timer(base, lambda fd, events, arg: base.loopbreak())
+    guard.attach(a.seconds + 60)
     base.dispatch()
     ticker.detach()
+    guard.detach()
     lost = a.conns - stats["done"]
     if lost:
         stats["errors"].append(f"{lost} clients never finished")
