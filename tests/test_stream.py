@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from helpers import drain
 from streamhelp import Events, open_fds, recv_all, recv_until_eof, run_for, run_until, tcp_pair
 
 from fdevent import (
@@ -280,6 +281,39 @@ def test_write_timeout_only_while_output_pending(core: ModuleType, base: Any, sp
     assert ev.events == [BEV_TIMEOUT | BEV_WRITING]
     assert not s.enabled & EV_WRITE
     s.abort()
+
+
+def test_write_timeout_restarts_with_progress(core: ModuleType, base: Any, sp: Any) -> None:
+    ours, peer = sp
+    ev = Events()
+    s = core.Stream(base, ours, **ev.kwargs())
+    s.set_timeouts(write=0.3)
+    s.write(b"w" * BIG)
+    peer.setblocking(False)
+    for _ in range(5):  # 0.75 s in all, but never 0.3 s without the peer taking some
+        run_for(base, 0.15)
+        drain(peer)  # room again: the stream's writer fires and sends (progress)
+    assert ev.events == []
+    assert len(s.output) > 0  # still pending: the timeout was running all along
+    s.abort()
+
+
+def test_half_close_both_ways_leaks_nothing(core: ModuleType, base: Any) -> None:
+    before = open_fds()
+    ours, peer = tcp_pair()
+    ev = Events()
+    s = core.Stream(base, ours, **ev.kwargs())
+    peer.sendall(b"question")
+    peer.shutdown(socket.SHUT_WR)  # the peer half-closes: we still answer
+    run_until(base, lambda: ev.events)
+    assert ev.events == [BEV_EOF | BEV_READING] and bytes(ev.data) == b"question"
+    s.write(b"answer")
+    s.close()
+    assert recv_until_eof(peer) == b"answer"
+    peer.close()
+    run_for(base, 0.02)
+    assert ev.events == [BEV_EOF | BEV_READING]
+    assert open_fds() == before
 
 
 @pytest.mark.parametrize(
