@@ -129,6 +129,19 @@ def test_partial_write_is_flushed_and_on_write_runs_from_the_loop(
     s.close()
 
 
+def test_output_added_directly_is_sent(core: ModuleType, base: Any, sp: Any) -> None:
+    ours, peer = sp
+    ev = Events()
+    s = core.Stream(base, ours, **ev.kwargs())
+    s.output.add(b"straight into the buffer")
+    assert ev.writes == 0
+    run_until(base, lambda: ev.writes == 1)  # flushed by the writer, then on_write
+    assert len(s.output) == 0
+    peer.settimeout(5)
+    assert peer.recv(100) == b"straight into the buffer"
+    s.close()
+
+
 def test_write_low_watermark(core: ModuleType, base: Any, sp: Any) -> None:
     ours, peer = sp
     sizes = []
