@@ -604,6 +604,10 @@ class EventBase:
         poller = self._poller
         self._stale_reports = False
         self._polling = True
+        if self._sigpending:
+            # A signal handler ran between _wait_time() and now (in this thread, so the lock
+            # did not keep it out) and found the loop not yet polling: do not wait.
+            timeout = 0.0
         self._holder = 0
         self._lock.release()
         try:

@@ -185,6 +185,9 @@ class EpollPoller(Poller):
         evs = self._evs  # type: ignore[attr-defined]
         n: cython.int = epoll_wait(epfd, evs, BATCH, 0)  # type: ignore[name-defined]  # noqa: F821
         if n == 0 and ms != 0:
+            # Run the Python handlers of signals that arrived before the wait: they wake the
+            # base (its wakeup fd), which an EINTR would not do for a signal that came first.
+            PyErr_CheckSignals()  # type: ignore[name-defined]  # noqa: F821
             with cython.nogil:
                 n = epoll_wait(epfd, evs, BATCH, ms)  # type: ignore[name-defined]  # noqa: F821
         if n < 0:
