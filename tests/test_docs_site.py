@@ -61,6 +61,9 @@ import fdevent
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+#: Where the tests import fdevent from (the checkout, or an installed wheel when the tests run
+#: from an unpacked sdist): the programs must run that same fdevent, compiled core included.
+IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
 #: The pages whose code blocks are checked.
 CHECKED_DIRS = ("tutorial", "howto", "explanation")
 #: Seconds a program may take: generous, as CI machines are slow; each takes about 1 s.
@@ -248,7 +251,7 @@ def _env(core: str, backend: str) -> dict[str, str]:
     if core == "pure":
         env["FDEVENT_PURE"] = "1"
     path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + path if path else "")
+    env["PYTHONPATH"] = str(IMPORT_ROOT) + (os.pathsep + path if path else "")
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
