@@ -13,6 +13,7 @@ cdef int ST_ATTACHED, ST_INTERNAL
 cdef double _INF, MAX_WAIT
 
 cdef double _c_monotonic() except? -1.0
+cdef double _c_perf() except? -1.0
 
 cdef class EventBase:
     cdef Poller _poller
@@ -26,6 +27,13 @@ cdef class EventBase:
     cdef double _now
     cdef double _exit_at
     cdef object _clockfn
+    cdef bint _debug
+    cdef double _slow
+    cdef unsigned long long _iterations
+    cdef unsigned long long _polls
+    cdef unsigned long long _callbacks
+    cdef double _poll_time
+    cdef double _callback_time
     cdef bint _running
     cdef bint _closed
     cdef bint _break
@@ -63,10 +71,12 @@ cdef class EventBase:
     cdef _wait_callback(self, EventRecord ev)
     cdef _loop(self, bint once, bint nonblock)
     cdef object _wait_time(self, bint nonblock)
+    cdef _poll_or_jump(self, object timeout)
     cdef _poll(self, object timeout)
     cdef _ready(self, int fd, int mask)
     cdef _expire_timers(self)
     cdef _run_active(self)
+    cdef _timed_call(self, EventRecord ev, int res)
     cdef _wake_waiters(self)
     cdef _rearm(self, EventRecord ev, int res)
     cdef _watch_signal(self, EventRecord ev)
