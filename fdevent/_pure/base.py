@@ -126,7 +126,7 @@ class EventBase:
         clock: Callable[[], float] | None = None,
         debug: bool | None = None,
     ) -> None:
-        self._debug = False  # read by __del__ even when __init__ fails
+        self._debug = False  # read by __del__ even when __init__ fails half-way
         if backend is None:
             backend = os.environ.get("FDEVENT_BACKEND") or backends.supported()[0]
         elif not isinstance(backend, str):
@@ -275,7 +275,11 @@ class EventBase:
             self._leave(acquired)
 
     def __del__(self) -> None:
-        if self._debug and not self._closed and self._nattached > 0:
+        try:
+            leaked: cython.bint = self._debug and not self._closed and self._nattached > 0
+        except AttributeError:  # the pure core, when __init__ never ran (bad arguments)
+            return
+        if leaked:
             _observe.unclosed(self, self._nattached)
 
     def now(self) -> float:
