@@ -355,3 +355,29 @@ def test_failed_attach_keeps_the_armed_timeout(base: Any, core: Any) -> None:
     base.dispatch()
     assert rec.count == 1
     assert 0.02 <= rec.times[0] - attached_at < 0.02 + SLACK
+
+
+def _kernel_has_epoll_pwait2() -> bool:
+    import os
+
+    if not hasattr(os, "uname") or os.uname().sysname != "Linux":
+        return False
+    major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+    return (major, minor) >= (5, 11)
+
+
+def test_precise_waits_on_the_compiled_epoll_core(base: Any, core: Any, backend: str) -> None:
+    """The compiled core waits to the nanosecond with epoll_pwait2; the pure core cannot."""
+    import importlib
+
+    rec = Recorder()
+    started = time.monotonic()
+    core.Timer(base, rec).attach(0.0003)
+    base.dispatch()
+    assert rec.count == 1 and rec.times[0] - started >= 0.0003  # never early, every backend
+    epoll = importlib.import_module(f"{core.__name__}.backends.epoll")
+    # Only a wait through epoll tries epoll_pwait2; poll's and select's waits are whole ms
+    # and whole µs on both cores.
+    if backend == "epoll":
+        expect = core.CORE == "compiled" and _kernel_has_epoll_pwait2()
+        assert epoll.precise_waits() is expect
