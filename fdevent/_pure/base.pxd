@@ -11,6 +11,7 @@ cdef extern from "_cext.h":
 cdef int EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT, MAX_PRIORITIES
 cdef int ST_ATTACHED, ST_INTERNAL
 cdef double _INF, MAX_WAIT
+cdef bint _PERF_IS_MONOTONIC
 
 cdef double _c_monotonic() except? -1.0
 cdef double _c_perf() except? -1.0
@@ -30,7 +31,6 @@ cdef class EventBase:
     cdef bint _debug
     cdef double _slow
     cdef unsigned long long _iterations
-    cdef unsigned long long _polls
     cdef unsigned long long _callbacks
     cdef double _poll_time
     cdef double _callback_time

@@ -66,6 +66,11 @@ ExceptionHandler = Callable[["Event", Exception], object]
 _INF = math.inf
 _monotonic = time.monotonic
 _perf_counter = time.perf_counter
+#: Whether perf_counter() and monotonic() read the same clock (CLOCK_MONOTONIC on Linux).
+_PERF_IS_MONOTONIC = (
+    time.get_clock_info("perf_counter").implementation
+    == time.get_clock_info("monotonic").implementation
+)
 
 
 @cython.cfunc
@@ -138,7 +143,7 @@ class EventBase:
         _observe.check_clock(clock)
         dbg: cython.bint = _observe.debug_from_env(debug)
         self.slow_callback_duration = 0.1
-        self._iterations = self._polls = self._callbacks = 0
+        self._iterations = self._callbacks = 0
         self._poll_time = self._callback_time = 0.0
         poller = backends.create(backend)
         self._poller = poller
@@ -231,8 +236,9 @@ class EventBase:
         acquired = cython.declare(cython.bint, self._enter())
         try:
             fds = self._evmap.nfds() - (1 if self._wakefd >= 0 else 0)
+            # polls = iterations: every iteration asks the OS, a zero timeout included.
             return _observe.Stats(
-                self._iterations, self._polls, self._callbacks, self._nattached,
+                self._iterations, self._iterations, self._callbacks, self._nattached,
                 self._nactive, len(self._timers.heap), fds, self._poll_time,
                 self._callback_time,
             )  # fmt: skip
@@ -653,37 +659,41 @@ class EventBase:
     @cython.cfunc
     def _loop(self, once: cython.bint, nonblock: cython.bint) -> None:
         ran: cython.bint
-        t: cython.double
+        # Stats: t is the real time the iteration's wait began; after the wait it is also
+        # now() when the base runs on the default clock (the same clock on every platform
+        # where _PERF_IS_MONOTONIC), so counting costs one clock read per iteration.
+        t: cython.double = _c_perf()
+        now: cython.double
         while True:
             if self._nattached == 0 and self._nactive == 0 and self._exit_at == _INF:
                 return
             if self._maint:
                 self._maintain()
             self._iterations += 1
-            self._polls += 1
-            t = _c_perf()
             timeout = self._wait_time(nonblock)
             if self._clockfn is not None and timeout != 0.0:
                 self._poll_or_jump(timeout)
             else:
                 self._poll(timeout)
-            self._poll_time += _c_perf() - t
+            now = _c_perf()
+            self._poll_time += now - t
+            t = now
             if self._closed:
                 return
             if self._break:  # loopbreak() from another thread or a signal handler
                 self._got_break = True
                 return
-            self._now = self._clock()
+            self._now = now if self._clockfn is None and _PERF_IS_MONOTONIC else self._clock()
             if self._sigpending:
                 self._activate_signals()
             self._expire_timers()
             ran = self._nactive > 0
             if ran:
-                t = _c_perf()
                 try:
                     self._run_active()
                 finally:
-                    self._callback_time += _c_perf() - t
+                    t = _c_perf()
+                    self._callback_time += t - now
                 if self._closed:
                     return
                 if self._break:
@@ -804,6 +814,7 @@ class EventBase:
         counts = [len(queue) for queue in self._queues]
         level: cython.Py_ssize_t
         res: cython.int
+        debug: cython.bint = self._debug
         for level in range(self._npriorities):
             n: cython.Py_ssize_t = counts[level]
             if n == 0:
@@ -833,7 +844,7 @@ class EventBase:
                     self._holder = 0
                     self._lock.release()
                     try:
-                        if self._debug:
+                        if debug:
                             self._timed_call(ev, res)
                         else:
                             ev._callback(ev._fd, res, ev._arg)
