@@ -2,6 +2,7 @@ from ._evmap cimport EvMap
 from ._record cimport EventRecord
 from ._sync cimport CLock, thread_id
 from ._timeheap cimport TimerHeap
+from ._timing cimport perf, timed_call
 from .backends._poller cimport Poller
 
 cdef extern from "_cext.h":
@@ -14,7 +15,6 @@ cdef double _INF, MAX_WAIT
 cdef bint _PERF_IS_MONOTONIC
 
 cdef double _c_monotonic() except? -1.0
-cdef double _c_perf() except? -1.0
 
 cdef class EventBase:
     cdef Poller _poller
@@ -76,7 +76,6 @@ cdef class EventBase:
     cdef _ready(self, int fd, int mask)
     cdef _expire_timers(self)
     cdef _run_active(self)
-    cdef _timed_call(self, EventRecord ev, int res)
     cdef _wake_waiters(self)
     cdef _rearm(self, EventRecord ev, int res)
     cdef _watch_signal(self, EventRecord ev)

@@ -54,6 +54,7 @@ from ._evmap import EvMap
 from ._record import ST_ATTACHED, ST_INTERNAL, EventRecord
 from ._sync import new_lock, thread_id
 from ._timeheap import TimerHeap
+from ._timing import PERF_IS_MONOTONIC, perf, timed_call
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -65,12 +66,7 @@ ExceptionHandler = Callable[["Event", Exception], object]
 
 _INF = math.inf
 _monotonic = time.monotonic
-_perf_counter = time.perf_counter
-#: Whether perf_counter() and monotonic() read the same clock (CLOCK_MONOTONIC on Linux).
-_PERF_IS_MONOTONIC = (
-    time.get_clock_info("perf_counter").implementation
-    == time.get_clock_info("monotonic").implementation
-)
+_PERF_IS_MONOTONIC = PERF_IS_MONOTONIC
 
 
 @cython.cfunc
@@ -82,17 +78,6 @@ def _c_monotonic() -> cython.double:
         if t >= 0.0:
             return t
     return _monotonic()
-
-
-@cython.cfunc
-@cython.exceptval(-1.0, check=True)
-def _c_perf() -> cython.double:
-    """``time.perf_counter()``: CLOCK_MONOTONIC on Linux, so read in C there as above."""
-    if cython.compiled:
-        t: cython.double = fdevent_monotonic()  # type: ignore[name-defined]  # noqa: F821
-        if t >= 0.0:
-            return t
-    return _perf_counter()
 
 
 #: The longest single wait. epoll counts its timeout in a C int of milliseconds (about 24.8
@@ -233,21 +218,15 @@ class EventBase:
 
     def stats(self) -> _observe.Stats:
         """A snapshot of the base's counters: see ``fdevent.Stats`` for the fields."""
-        acquired = cython.declare(cython.bint, self._enter())
-        try:
-            fds = self._evmap.nfds() - (1 if self._wakefd >= 0 else 0)
-            # polls = iterations: every iteration asks the OS, a zero timeout included.
-            return _observe.Stats(
-                self._iterations, self._iterations, self._callbacks, self._nattached,
-                self._nactive, len(self._timers.heap), fds, self._poll_time,
-                self._callback_time,
-            )  # fmt: skip
-        finally:
-            self._leave(acquired)
+        from . import _snapshot
+
+        return _snapshot.stats(self)
 
     def events(self) -> list[Event]:
         """Every event attached to or active in this base, once each (not the base's own)."""
-        return [ev for ev, _, _ in self._rows()]
+        from . import _snapshot
+
+        return [ev for ev, _, _ in _snapshot.rows(self)]
 
     @cython.annotation_typing(False)
     def dump(self, file: IO[str] | None = None) -> None:
@@ -257,28 +236,9 @@ class EventBase:
         left to its deadline in the base's clock (``-`` for none), callback and ``repr(arg)``.
         Raises what ``file.write()`` raises.
         """
-        _observe.dump(self._rows(), f"{self!r} at {self.now():.6f}", file)
+        from . import _snapshot
 
-    def _rows(self) -> list[tuple[Any, float | None, bool]]:
-        acquired = cython.declare(cython.bint, self._enter())
-        try:
-            now: cython.double = self._clock()
-            seen: set[int] = set()
-            rows: list[tuple[Any, float | None, bool]] = []
-            ev: EventRecord
-            sigs = [e for evs in self._sigevents.values() for e in evs]
-            for group in (*self._queues, self._timers.heap, list(self._evmap.events()), sigs):
-                for ev in group:
-                    if ev._state & ST_INTERNAL or id(ev) in seen or ev._base is not self:
-                        continue
-                    if not (ev._res or ev._state & ST_ATTACHED):
-                        continue
-                    seen.add(id(ev))
-                    left = ev._deadline - now if ev._heap_index >= 0 else None
-                    rows.append((ev, left, ev._res != 0))
-            return rows
-        finally:
-            self._leave(acquired)
+        _observe.dump(_snapshot.rows(self), f"{self!r} at {self.now():.6f}", file)
 
     def __del__(self) -> None:
         try:
@@ -662,7 +622,7 @@ class EventBase:
         # Stats: t is the real time the iteration's wait began; after the wait it is also
         # now() when the base runs on the default clock (the same clock on every platform
         # where _PERF_IS_MONOTONIC), so counting costs one clock read per iteration.
-        t: cython.double = _c_perf()
+        t: cython.double = perf()
         now: cython.double
         while True:
             if self._nattached == 0 and self._nactive == 0 and self._exit_at == _INF:
@@ -675,7 +635,7 @@ class EventBase:
                 self._poll_or_jump(timeout)
             else:
                 self._poll(timeout)
-            now = _c_perf()
+            now = perf()
             self._poll_time += now - t
             t = now
             if self._closed:
@@ -692,7 +652,7 @@ class EventBase:
                 try:
                     self._run_active()
                 finally:
-                    t = _c_perf()
+                    t = perf()
                     self._callback_time += t - now
                 if self._closed:
                     return
@@ -845,7 +805,7 @@ class EventBase:
                     self._lock.release()
                     try:
                         if debug:
-                            self._timed_call(ev, res)
+                            timed_call(ev, res, self._slow)
                         else:
                             ev._callback(ev._fd, res, ev._arg)
                     except Exception as exc:
@@ -863,16 +823,6 @@ class EventBase:
                         return
             finally:
                 del queue[:i]
-
-    @cython.cfunc
-    def _timed_call(self, ev: EventRecord, res: cython.int) -> None:
-        t: cython.double = _c_perf()
-        try:
-            ev._callback(ev._fd, res, ev._arg)
-        finally:
-            t = _c_perf() - t
-            if t > self._slow:
-                _observe.slow_callback(ev, t)
 
     @cython.cfunc
     def _wake_waiters(self) -> None:
