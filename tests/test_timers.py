@@ -381,3 +381,25 @@ def test_precise_waits_on_the_compiled_epoll_core(base: Any, core: Any, backend:
     if backend == "epoll":
         expect = core.CORE == "compiled" and _kernel_has_epoll_pwait2()
         assert epoll.precise_waits() is expect
+
+
+def test_lateness_benchmark_finds_no_early_timer() -> None:
+    """benchmarks/lateness.py, small: every fdevent core and backend, none early."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import fdevent
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "lateness.py"
+    impls = [f"fdevent-{c}-{b}" for c in ("compiled", "pure") for b in fdevent.supported_backends()]
+    proc = subprocess.run(
+        [sys.executable, str(script), "--count", "300", "--span", "0.3", "--impl", *impls],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert sorted(r["impl"] for r in rows) == sorted(impls)
+    for r in rows:
+        assert r["count"] == 300 and r["early"] == 0 and r["min_ms"] >= 0.0, r
