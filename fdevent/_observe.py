@@ -26,7 +26,8 @@ class Stats(NamedTuple):
     ``timers`` (attached events with a deadline, I/O ones included; not a pending
     loopexit); ``fds`` watched; ``poll_time`` and ``callback_time``, seconds of real time
     (``time.perf_counter()``, whatever the base's clock) spent polling and running
-    callbacks, summed per iteration.
+    callbacks, summed per iteration. ``callbacks`` is added to once per priority level run,
+    so called from a callback it does not yet count that level's callbacks of this iteration.
     """
 
     iterations: int

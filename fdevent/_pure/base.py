@@ -781,6 +781,7 @@ class EventBase:
                 continue
             queue = self._queues[level]
             i: cython.Py_ssize_t = 0
+            ran: cython.Py_ssize_t = 0  # callbacks run: added to stats once per level
             try:
                 while i < n:
                     ev: EventRecord = queue[i]
@@ -800,7 +801,7 @@ class EventBase:
                         self._detach(ev)
                     # The callback runs without the lock, so other threads can call in.
                     self._current = ev
-                    self._callbacks += 1
+                    ran += 1
                     self._holder = 0
                     self._lock.release()
                     try:
@@ -823,6 +824,7 @@ class EventBase:
                         return
             finally:
                 del queue[:i]
+                self._callbacks += ran
 
     @cython.cfunc
     def _wake_waiters(self) -> None:
