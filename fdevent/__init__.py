@@ -44,6 +44,7 @@ from ._flags import (
     PRIORITY_LOW,
     PRIORITY_MEDIUM,
 )
+from ._observe import Stats
 from ._pure.backends import supported as _supported
 
 
@@ -133,6 +134,7 @@ __all__ = [
     "EventBase",
     "Listener",
     "Signal",
+    "Stats",
     "Stream",
     "Ticker",
     "Timer",

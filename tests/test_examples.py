@@ -377,3 +377,18 @@ def test_echo_server_echoes_and_does_not_spin(
     assert proc.poll() is None, proc.communicate()
     # Still serving after both.
     assert _echo(port, b"still there\r\n") == b"still there\r\n"
+
+
+def test_mockclock_example_tests_pass_fast(pure: bool, backend_name: str) -> None:
+    """examples/test_heartbeat.py, run as a user runs it: pytest; an hour in a few seconds."""
+    env = _env(pure, backend_name)
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         str(ROOT / "examples" / "test_heartbeat.py")],
+        cwd=IMPORT_ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 passed" in proc.stdout
+    assert time.monotonic() - started < RUN_TIMEOUT / 2

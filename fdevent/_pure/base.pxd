@@ -2,6 +2,7 @@ from ._evmap cimport EvMap
 from ._record cimport EventRecord
 from ._sync cimport CLock, thread_id
 from ._timeheap cimport TimerHeap
+from ._timing cimport perf, timed_call
 from .backends._poller cimport Poller
 
 cdef extern from "_cext.h":
@@ -11,6 +12,7 @@ cdef extern from "_cext.h":
 cdef int EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT, MAX_PRIORITIES
 cdef int ST_ATTACHED, ST_INTERNAL
 cdef double _INF, MAX_WAIT
+cdef bint _PERF_IS_MONOTONIC
 
 cdef double _c_monotonic() except? -1.0
 
@@ -26,6 +28,12 @@ cdef class EventBase:
     cdef double _now
     cdef double _exit_at
     cdef object _clockfn
+    cdef bint _debug
+    cdef double _slow
+    cdef unsigned long long _iterations
+    cdef unsigned long long _callbacks
+    cdef double _poll_time
+    cdef double _callback_time
     cdef bint _running
     cdef bint _closed
     cdef bint _break
@@ -63,6 +71,7 @@ cdef class EventBase:
     cdef _wait_callback(self, EventRecord ev)
     cdef _loop(self, bint once, bint nonblock)
     cdef object _wait_time(self, bint nonblock)
+    cdef _poll_or_jump(self, object timeout)
     cdef _poll(self, object timeout)
     cdef _ready(self, int fd, int mask)
     cdef _expire_timers(self)

@@ -35,7 +35,7 @@ else:
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from . import _cython_shim as cython
 
-from .. import _process
+from .. import _observe, _process
 from .._flags import (
     EV_CLOSED,
     EV_ET,
@@ -54,9 +54,11 @@ from ._evmap import EvMap
 from ._record import ST_ATTACHED, ST_INTERNAL, EventRecord
 from ._sync import new_lock, thread_id
 from ._timeheap import TimerHeap
+from ._timing import PERF_IS_MONOTONIC, perf, timed_call
 
 if TYPE_CHECKING:
     from types import TracebackType
+    from typing import IO
 
     from .event import Callback, Event
 
@@ -64,6 +66,7 @@ ExceptionHandler = Callable[["Event", Exception], object]
 
 _INF = math.inf
 _monotonic = time.monotonic
+_PERF_IS_MONOTONIC = PERF_IS_MONOTONIC
 
 
 @cython.cfunc
@@ -87,13 +90,17 @@ MAX_WAIT = 86400.0
 class EventBase:
     """The event loop: polls fds with the best mechanism available and runs callbacks.
 
-    ``EventBase(backend=None, priorities=3)``. ``backend`` is one of
+    ``EventBase(backend=None, priorities=3, clock=None, debug=None)``. ``backend`` is one of
     ``fdevent.supported_backends()`` (default: the ``FDEVENT_BACKEND`` environment variable,
     else the first of them); ``priorities`` is the number of priority levels, 1 to 256.
-    Usable as a context manager, which closes it.
+    ``clock``: the time source, a callable returning monotonic seconds (None:
+    ``time.monotonic``; see ``fdevent.testing.MockClock``). ``debug``: log slow callbacks
+    and warn about a base collected with events attached (None: ``FDEVENT_DEBUG`` set to
+    anything but ``""``/``0``). Usable as a context manager, which closes it.
 
     Raises:
-        TypeError: ``backend`` is not a str or ``priorities`` not an int.
+        TypeError: ``backend`` is not a str, ``priorities`` not an int, ``clock`` not
+            callable, ``debug`` not a bool.
         ValueError: unknown or unavailable backend (the message lists the available ones);
             ``priorities`` out of range.
         OSError: the OS could not create the poller.
@@ -102,7 +109,14 @@ class EventBase:
     __signature__ = TwinSignature()  # inspect.signature() on the compiled class too
 
     @cython.annotation_typing(False)
-    def __init__(self, backend: str | None = None, priorities: int = 3) -> None:
+    def __init__(
+        self,
+        backend: str | None = None,
+        priorities: int = 3,
+        clock: Callable[[], float] | None = None,
+        debug: bool | None = None,
+    ) -> None:
+        self._debug = False  # read by __del__ even when __init__ fails half-way
         if backend is None:
             backend = os.environ.get("FDEVENT_BACKEND") or backends.supported()[0]
         elif not isinstance(backend, str):
@@ -111,6 +125,11 @@ class EventBase:
             raise TypeError(f"priorities must be an int, not {type(priorities).__name__}")
         if not 1 <= priorities <= MAX_PRIORITIES:
             raise ValueError(f"priorities must be from 1 to {MAX_PRIORITIES}, got {priorities}")
+        _observe.check_clock(clock)
+        dbg: cython.bint = _observe.debug_from_env(debug)
+        self.slow_callback_duration = 0.1
+        self._iterations = self._callbacks = 0
+        self._poll_time = self._callback_time = 0.0
         poller = backends.create(backend)
         self._poller = poller
         self._backend = backend
@@ -122,7 +141,7 @@ class EventBase:
         self._nactive = 0
         self._now = 0.0
         self._exit_at = _INF
-        self._clockfn = None
+        self._clockfn: Any = clock
         self._running = False
         self._closed = False
         self._break = False
@@ -151,6 +170,7 @@ class EventBase:
             poller.close()
             raise
         _process.track(self)
+        self._debug = dbg
 
     # -- the public API --------------------------------------------------------------------
 
@@ -178,6 +198,55 @@ class EventBase:
     def closed(self) -> bool:
         """Whether ``close()`` was called."""
         return bool(self._closed)
+
+    @property
+    def debug(self) -> bool:
+        """Whether debug mode is on (fixed at construction)."""
+        return bool(self._debug)
+
+    @property
+    def slow_callback_duration(self) -> float:
+        """Debug mode logs a callback that runs longer than this (seconds, real time; 0.1).
+
+        Raises TypeError/ValueError when set to something that is not a timeout.
+        """
+        return self._slow
+
+    @slow_callback_duration.setter
+    def slow_callback_duration(self, value: float) -> None:
+        self._slow = timeout_seconds(value)
+
+    def stats(self) -> _observe.Stats:
+        """A snapshot of the base's counters: see ``fdevent.Stats`` for the fields."""
+        from . import _snapshot
+
+        return _snapshot.stats(self)
+
+    def events(self) -> list[Event]:
+        """Every event attached to or active in this base, once each (not the base's own)."""
+        from . import _snapshot
+
+        return [ev for ev, _, _ in _snapshot.rows(self)]
+
+    @cython.annotation_typing(False)
+    def dump(self, file: IO[str] | None = None) -> None:
+        """Write a table of ``events()`` to ``file`` (None: ``sys.stderr`` at the call).
+
+        One row per event: fd or signal number, flags, priority, attached/active, seconds
+        left to its deadline in the base's clock (``-`` for none), callback and ``repr(arg)``.
+        Raises what ``file.write()`` raises.
+        """
+        from . import _snapshot
+
+        _observe.dump(_snapshot.rows(self), f"{self!r} at {self.now():.6f}", file)
+
+    def __del__(self) -> None:
+        try:
+            leaked: cython.bint = self._debug and not self._closed and self._nattached > 0
+        except AttributeError:  # the pure core, when __init__ never ran (bad arguments)
+            return
+        if leaked:
+            _observe.unclosed(self, self._nattached)
 
     def now(self) -> float:
         """The cached time of the running iteration (fresh outside a loop), in seconds.
@@ -550,24 +619,41 @@ class EventBase:
     @cython.cfunc
     def _loop(self, once: cython.bint, nonblock: cython.bint) -> None:
         ran: cython.bint
+        # Stats: t is the real time the iteration's wait began; after the wait it is also
+        # now() when the base runs on the default clock (the same clock on every platform
+        # where _PERF_IS_MONOTONIC), so counting costs one clock read per iteration.
+        t: cython.double = perf()
+        now: cython.double
         while True:
             if self._nattached == 0 and self._nactive == 0 and self._exit_at == _INF:
                 return
             if self._maint:
                 self._maintain()
-            self._poll(self._wait_time(nonblock))
+            self._iterations += 1
+            timeout = self._wait_time(nonblock)
+            if self._clockfn is not None and timeout != 0.0:
+                self._poll_or_jump(timeout)
+            else:
+                self._poll(timeout)
+            now = perf()
+            self._poll_time += now - t
+            t = now
             if self._closed:
                 return
             if self._break:  # loopbreak() from another thread or a signal handler
                 self._got_break = True
                 return
-            self._now = self._clock()
+            self._now = now if self._clockfn is None and _PERF_IS_MONOTONIC else self._clock()
             if self._sigpending:
                 self._activate_signals()
             self._expire_timers()
             ran = self._nactive > 0
             if ran:
-                self._run_active()
+                try:
+                    self._run_active()
+                finally:
+                    t = perf()
+                    self._callback_time += t - now
                 if self._closed:
                     return
                 if self._break:
@@ -598,6 +684,26 @@ class EventBase:
         if wait > MAX_WAIT:
             return MAX_WAIT
         return wait
+
+    @cython.cfunc
+    def _poll_or_jump(self, timeout: Any) -> None:
+        # A clock of the caller's. With autojump (fdevent.testing.MockClock), look without
+        # waiting first; if nothing is ready and a deadline bounds the wait, move the clock to
+        # it instead of sleeping. Otherwise wait for real, as with the default clock.
+        if not getattr(self._clockfn, "autojump", False):
+            self._poll(timeout)
+            return
+        self._poll(0.0)
+        if self._closed or self._break or self._nactive or self._sigpending:
+            return
+        deadline: cython.double = self._exit_at
+        heap = self._timers.heap
+        if heap and cython.cast(EventRecord, heap[0])._deadline < deadline:
+            deadline = cython.cast(EventRecord, heap[0])._deadline
+        if deadline == _INF:
+            self._poll(None)
+        else:
+            self._clockfn._jump_to(deadline)
 
     @cython.cfunc
     def _poll(self, timeout: Any) -> None:
@@ -668,12 +774,14 @@ class EventBase:
         counts = [len(queue) for queue in self._queues]
         level: cython.Py_ssize_t
         res: cython.int
+        debug: cython.bint = self._debug
         for level in range(self._npriorities):
             n: cython.Py_ssize_t = counts[level]
             if n == 0:
                 continue
             queue = self._queues[level]
             i: cython.Py_ssize_t = 0
+            ran: cython.Py_ssize_t = 0  # callbacks run: added to stats once per level
             try:
                 while i < n:
                     ev: EventRecord = queue[i]
@@ -693,10 +801,14 @@ class EventBase:
                         self._detach(ev)
                     # The callback runs without the lock, so other threads can call in.
                     self._current = ev
+                    ran += 1
                     self._holder = 0
                     self._lock.release()
                     try:
-                        ev._callback(ev._fd, res, ev._arg)
+                        if debug:
+                            timed_call(ev, res, self._slow)
+                        else:
+                            ev._callback(ev._fd, res, ev._arg)
                     except Exception as exc:
                         handler = self._exc_handler
                         if handler is None:
@@ -712,6 +824,7 @@ class EventBase:
                         return
             finally:
                 del queue[:i]
+                self._callbacks += ran
 
     @cython.cfunc
     def _wake_waiters(self) -> None:

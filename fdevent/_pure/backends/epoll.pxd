@@ -11,6 +11,8 @@ cdef extern from "_cext.h":
         unsigned int events
         epoll_data_t data
     int epoll_wait(int epfd, epoll_event *events, int maxevents, int timeout) nogil
+    int fdevent_epoll_wait(int epfd, epoll_event *events, int maxevents, double timeout) nogil
+    int fdevent_epoll_precise() nogil
 
 cdef int BATCH
 cdef int _EPOLLRDHUP

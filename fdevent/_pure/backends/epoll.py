@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import math
 import os
 import select
 from collections.abc import Iterable
@@ -178,18 +177,17 @@ class EpollPoller(Poller):
         """Wait like ``poll(timeout)`` into ``rfd``/``rmask``; in C in the compiled core."""
         if not cython.compiled:
             return Poller.wait_into(self, timeout)
-        ms: cython.int = -1
-        if timeout is not None:
-            ms = math.ceil(timeout * 1000.0)  # type: ignore[operator]
+        # Seconds, to the nanosecond with epoll_pwait2 (see _cext.h); -1: for ever.
+        t: cython.double = -1.0 if timeout is None else timeout  # type: ignore[assignment]
         epfd: cython.int = self._epfd
         evs = self._evs  # type: ignore[attr-defined]
         n: cython.int = epoll_wait(epfd, evs, BATCH, 0)  # type: ignore[name-defined]  # noqa: F821
-        if n == 0 and ms != 0:
+        if n == 0 and t != 0.0:
             # Run the Python handlers of signals that arrived before the wait: they wake the
             # base (its wakeup fd), which an EINTR would not do for a signal that came first.
             PyErr_CheckSignals()  # type: ignore[name-defined]  # noqa: F821
             with cython.nogil:
-                n = epoll_wait(epfd, evs, BATCH, ms)  # type: ignore[name-defined]  # noqa: F821
+                n = fdevent_epoll_wait(epfd, evs, BATCH, t)  # type: ignore[name-defined]  # noqa: F821
         if n < 0:
             err: cython.int = errno_c  # type: ignore[name-defined]  # noqa: F821
             if err != EINTR:  # type: ignore[name-defined]  # noqa: F821
@@ -220,3 +218,14 @@ class EpollPoller(Poller):
     def close(self) -> None:
         """Close the epoll fd."""
         self._ep.close()
+
+
+def precise_waits() -> bool:
+    """Whether this process's timed waits are to the nanosecond (``epoll_pwait2``).
+
+    Only the compiled core waits that way, once one timed wait has tried it; the pure core
+    waits through ``select.epoll.poll()``, whose timeout is whole milliseconds rounded up.
+    """
+    if cython.compiled:
+        return bool(fdevent_epoll_precise() == 1)  # type: ignore[name-defined]  # noqa: F821
+    return False

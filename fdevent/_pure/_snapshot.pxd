@@ -1,0 +1,4 @@
+from ._record cimport EventRecord
+from .base cimport EventBase
+
+cdef int ST_ATTACHED, ST_INTERNAL

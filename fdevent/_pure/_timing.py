@@ -1,0 +1,59 @@
+"""The loop's real-time measurements: stats' clock and debug mode's slow-callback timer.
+
+A leaf module (it imports nothing of the core but the event record), so the base
+``cimport``\\ s its functions in the compiled core.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from . import _cython_shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from . import _cython_shim as cython
+
+from .. import _observe
+from ._record import EventRecord
+
+_perf_counter = time.perf_counter
+
+#: Whether perf_counter() and monotonic() read the same clock (CLOCK_MONOTONIC on Linux):
+#: then the base's one perf read per iteration is also its now() on the default clock.
+PERF_IS_MONOTONIC = (
+    time.get_clock_info("perf_counter").implementation
+    == time.get_clock_info("monotonic").implementation
+)
+
+
+@cython.ccall
+@cython.exceptval(-1.0, check=True)
+def perf() -> cython.double:
+    """``time.perf_counter()``; in the compiled core on Linux, CLOCK_MONOTONIC read in C."""
+    if cython.compiled:
+        t: cython.double = fdevent_monotonic()  # type: ignore[name-defined]  # noqa: F821
+        if t >= 0.0:
+            return t
+    return _perf_counter()
+
+
+@cython.ccall
+def timed_call(ev: EventRecord, res: cython.int, slow: cython.double) -> None:
+    """Debug mode: run ``ev``'s callback; log it if it ran longer than ``slow`` seconds."""
+    t: cython.double = perf()
+    try:
+        ev._callback(ev._fd, res, ev._arg)
+    finally:
+        t = perf() - t
+        if t > slow:
+            _observe.slow_callback(ev, t)
+
+
+if not cython.compiled:
+    # The pure core calls time.perf_counter itself on its hot path: no wrapper frame (a
+    # dict assignment, so the compiled module, where this never runs, keeps its cfunc).
+    globals()["perf"] = _perf_counter
