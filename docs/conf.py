@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sphinx.util.nodes import make_refnode  # noqa: E402
 
 import fdevent  # noqa: E402
+import fdevent.testing  # noqa: E402
 
 project = "fdevent"
 author = "fdevent developers"
@@ -144,12 +145,14 @@ def _public_target(app: Any, env: Any, node: Any, contnode: Any) -> Any:
 def _check_reference_is_complete(app: Any, env: Any) -> None:
     """Warn (an error under -W) for a public name of fdevent that the reference lacks."""
     documented = set(env.get_domain("py").objects)
-    for name in fdevent.__all__:
-        if f"fdevent.{name}" not in documented:
+    public = [f"fdevent.{n}" for n in fdevent.__all__]
+    public += [f"fdevent.testing.{n}" for n in fdevent.testing.__all__]
+    for name in public:
+        if name not in documented:
             from sphinx.util import logging
 
             logging.getLogger(__name__).warning(
-                "fdevent.%s is in fdevent.__all__ but not in the API reference "
+                "%s is public (in its module's __all__) but not in the API reference "
                 "(docs/reference/api.rst)",
                 name,
             )
