@@ -1,8 +1,9 @@
 """The documentation cannot rot: its programs run, and its reference lists every public name.
 
-Code blocks in the tutorial, the how-to guides and the explanations (``docs/tutorial``,
-``docs/howto``, ``docs/explanation``) are read straight from the Markdown sources, so this
-needs no Sphinx. A block is marked by its directive's ``:class:`` option:
+Code blocks of the landing page, the tutorial, the how-to guides and the explanations
+(``docs/index.md``, ``docs/tutorial``, ``docs/howto``, ``docs/explanation``) are read
+straight from the Markdown sources, so this needs no Sphinx. A block is marked by its
+directive's ``:class:`` option:
 
 ``runnable``
     A complete program. It is written to a temporary directory under its ``:caption:`` (its
@@ -147,7 +148,7 @@ def parse_blocks(page: Path) -> list[Block]:
 
 
 def _pages() -> list[Path]:
-    return sorted(p for d in CHECKED_DIRS for p in (DOCS / d).glob("*.md"))
+    return [DOCS / "index.md", *sorted(p for d in CHECKED_DIRS for p in (DOCS / d).glob("*.md"))]
 
 
 def _all_blocks() -> list[Block]:
