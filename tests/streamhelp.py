@@ -16,7 +16,7 @@ WAIT = 10.0
 
 def core_of(base: Any) -> Any:
     """The core module (fdevent._pure or fdevent._compiled) a base comes from."""
-    return importlib.import_module(type(base).__module__.rsplit(".", 1)[0])
+    return importlib.import_module(".".join(type(base).__module__.split(".")[:2]))
 
 
 def run_until(base: Any, cond: Callable[[], object], timeout: float = WAIT) -> None:

@@ -73,7 +73,7 @@ def test_no_compiled_core_gives_the_pure_one_silently(tmp_path: Path) -> None:
 def test_a_broken_compiled_core_warns_once_with_the_reason(tmp_path: Path) -> None:
     pkg = _pure_copy(tmp_path / "site")
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    (pkg / "_compiled" / f"base{suffix}").write_bytes(b"not a shared object")
+    (pkg / "_compiled" / "core" / f"base{suffix}").write_bytes(b"not a shared object")
     got = _probe(tmp_path, tmp_path / "site")
     assert got["file"].startswith(str(tmp_path))
     assert got["core"] == "pure"

@@ -320,7 +320,7 @@ def test_tracebacks_show_the_real_source(core: Any) -> None:
     # The frames between the test and the callback: the base's (dispatch() to _run_one).
     frames = [f for f in traceback.extract_tb(info.value.__traceback__) if f.filename != __file__]
     assert len(frames) >= 2  # dispatch() down to the call of the callback
-    source = pure.base.__file__
+    source = pure.core.base.__file__
     lines = Path(source).read_text().splitlines()
     for frame in frames:
         # Never a build-tree path: the pure core's base.py, which is the compiled one's source.

@@ -10,15 +10,15 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .. import _observe
-from ._record import EventRecord
+from ... import _observe
+from .record import EventRecord
 
 _perf_counter = time.perf_counter
 

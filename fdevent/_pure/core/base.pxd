@@ -1,9 +1,9 @@
-from ._evmap cimport EvMap
-from ._record cimport EventRecord
-from ._sync cimport CLock, thread_id
-from ._timeheap cimport TimerHeap
-from ._timing cimport perf, timed_call
-from .backends._poller cimport Poller
+from .evmap cimport EvMap
+from .record cimport EventRecord
+from .sync cimport CLock, thread_id
+from .timeheap cimport TimerHeap
+from .timing cimport perf, timed_call
+from ..backends._poller cimport Poller
 
 cdef extern from "_cext.h":
     double fdevent_monotonic() nogil

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
     # event.py).
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .._flags import EV_READ, EV_WRITE
-from .._pure import _tls
-from .._pure._streambits import (
+from ... import _tls
+from ..._flags import EV_READ, EV_WRITE
+from ..._streambits import (
     _CLOSED,
     _CLOSING,
     _CONNECTING,
@@ -34,12 +34,12 @@ from .._pure._streambits import (
     _SHUT,
     _WRITING,
 )
-from ._checks import check_int
-from ._streamcore import _timeout_or_off
-from ._streamio import send_bytes
-from ._streamtls import StreamTLS
-from .base import EventBase
+from ..core.base import EventBase
+from ..core.checks import check_int
 from .buffer import Buffer, _to_bytes
+from .core import _timeout_or_off
+from .sockio import send_bytes
+from .tls import StreamTLS
 
 StreamCallback = Callable[["Stream", Any], object]
 EventCallback = Callable[["Stream", int, Any], object]

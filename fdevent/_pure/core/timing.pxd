@@ -1,4 +1,4 @@
-from ._record cimport EventRecord
+from .record cimport EventRecord
 
 cdef extern from "_cext.h":
     double fdevent_monotonic() nogil

@@ -30,17 +30,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
     # event.py).
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .._flags import EV_PERSIST, EV_READ
-from ._checks import check_int
-from .base import EventBase
-from .event import Event, Timer
+from ..._flags import EV_PERSIST, EV_READ
+from ..core.base import EventBase
+from ..core.checks import check_int
+from ..core.event import Event, Timer
 
 AcceptCallback = Callable[["Listener", socket.socket, Any, Any], object]
 

@@ -30,17 +30,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
     # event.py).
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .._flags import BEV_ERROR, BEV_WRITING, EV_READ, EV_TIMEOUT, EV_WRITE
-from .._pure import _tls
-from ._streamcore import _timeout_or_off
-from .event import Event, Timer
+from ... import _tls
+from ..._flags import BEV_ERROR, BEV_WRITING, EV_READ, EV_TIMEOUT, EV_WRITE
+from ..core.event import Event, Timer
+from .core import _timeout_or_off
 from .stream import EventCallback, Stream, StreamCallback
 
 #: An address for the resolver: (family, sockaddr).

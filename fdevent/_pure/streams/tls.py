@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
     # event.py).
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .._flags import BEV_CONNECTED, BEV_ERROR, BEV_READING, BEV_TIMEOUT, BEV_WRITING
-from .._pure import _tls
-from .._pure._streambits import (
+from ... import _tls
+from ..._flags import BEV_CONNECTED, BEV_ERROR, BEV_READING, BEV_TIMEOUT, BEV_WRITING
+from ..._streambits import (
     _ABOVE_LOW,
     _CLOSING,
     _CONNECTING,
@@ -35,9 +35,9 @@ from .._pure._streambits import (
     _TLS_WIRE_MAX,
     _WRITING,
 )
-from ._streamcore import StreamCore
-from ._streamio import send_buffer
 from .buffer import Buffer
+from .core import StreamCore
+from .sockio import send_buffer
 
 
 @cython.cclass

@@ -1,4 +1,4 @@
-from ._record cimport EventRecord
+from .record cimport EventRecord
 
 cdef class TimerHeap:
     cdef public list heap

@@ -1,5 +1,5 @@
-from ._streamcore cimport StreamCore
-from ._streamio cimport send_buffer
+from .core cimport StreamCore
+from .sockio cimport send_buffer
 
 cdef int BEV_CONNECTED, BEV_ERROR, BEV_READING, BEV_TIMEOUT, BEV_WRITING, EV_WRITE
 cdef int _ABOVE_LOW, _CLOSING, _CONNECTING, _DONE, _EOF, _FAILED, _HANDSHAKE, _SHUT, _WRITING

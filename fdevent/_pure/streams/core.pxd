@@ -1,6 +1,6 @@
 from .buffer cimport Buffer
-from ._checks cimport timeout_seconds
-from ._streamio cimport recv_some, send_buffer
+from ..core.checks cimport timeout_seconds
+from .sockio cimport recv_some, send_buffer
 
 # Filled by the module's Python-level imports; C ints on the hot path.
 cdef int BEV_CONNECTED, BEV_EOF, BEV_ERROR, BEV_READING, BEV_TIMEOUT, BEV_WRITING

@@ -1,4 +1,4 @@
-from ._record cimport EventRecord
+from .record cimport EventRecord
 from .base cimport EventBase
 
 cdef int ST_ATTACHED, ST_INTERNAL

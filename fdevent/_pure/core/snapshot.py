@@ -9,16 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .. import _observe
-from ._record import ST_ATTACHED, ST_INTERNAL, EventRecord
+from ... import _observe
 from .base import EventBase
+from .record import ST_ATTACHED, ST_INTERNAL, EventRecord
 
 
 def stats(base: EventBase) -> _observe.Stats:

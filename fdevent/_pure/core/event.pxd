@@ -1,5 +1,5 @@
-from ._checks cimport check_int, fd_of, timeout_seconds
-from ._record cimport EventRecord
+from .checks cimport check_int, fd_of, timeout_seconds
+from .record cimport EventRecord
 from .base cimport EventBase
 
 cdef int EV_ALL, EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_RESULTS, EV_SIGNAL

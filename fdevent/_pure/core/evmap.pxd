@@ -1,4 +1,4 @@
-from ._record cimport EventRecord
+from .record cimport EventRecord
 
 # Filled by the module's Python-level import of fdevent._flags; C ints on the hot path.
 cdef int EV_CLOSED, EV_ET, EV_IO, EV_READ, EV_WRITE

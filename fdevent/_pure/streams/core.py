@@ -40,14 +40,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
     # event.py).
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .._flags import (
+from ..._flags import (
     BEV_EOF,
     BEV_ERROR,
     BEV_READING,
@@ -58,7 +58,7 @@ from .._flags import (
     EV_TIMEOUT,
     EV_WRITE,
 )
-from .._pure._streambits import (
+from ..._streambits import (
     _ABOVE_LOW,
     _CLOSED,
     _CLOSING,
@@ -75,11 +75,11 @@ from .._pure._streambits import (
     _UNREPORTED,
     _WRITING,
 )
-from ._checks import timeout_seconds
-from ._streamio import READ_MAX, recv_some, send_buffer
-from .base import EventBase
+from ..core.base import EventBase
+from ..core.checks import timeout_seconds
+from ..core.event import Event
 from .buffer import Buffer
-from .event import Event
+from .sockio import READ_MAX, recv_some, send_buffer
 
 
 def _callable_or_none(name: str, value: object) -> None:

@@ -28,15 +28,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
     # installed fdevent is typed for its users whether or not Cython is installed.
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .. import _observe, _process
-from .._flags import (
+from ... import _observe, _process
+from ..._flags import (
     EV_CLOSED,
     EV_ET,
     EV_IO,
@@ -46,15 +46,16 @@ from .._flags import (
     MAX_PRIORITIES,
     _Priority,
 )
-from .._introspect import TwinSignature
-from .._wakeup import Wakeup
-from . import backends
-from ._checks import fd_of, timeout_seconds
-from ._evmap import EvMap
-from ._record import ST_ATTACHED, ST_INTERNAL, EventRecord
-from ._sync import new_lock, thread_id
-from ._timeheap import TimerHeap
-from ._timing import PERF_IS_MONOTONIC, perf, timed_call
+from ..._introspect import TwinSignature
+from ..._platform import MECHANISMS
+from ..._wakeup import Wakeup
+from .. import backends
+from .checks import fd_of, timeout_seconds
+from .evmap import EvMap
+from .record import ST_ATTACHED, ST_INTERNAL, EventRecord
+from .sync import new_lock, thread_id
+from .timeheap import TimerHeap
+from .timing import PERF_IS_MONOTONIC, perf, timed_call
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -118,7 +119,7 @@ class EventBase:
     ) -> None:
         self._debug = False  # read by __del__ even when __init__ fails half-way
         if backend is None:
-            backend = os.environ.get("FDEVENT_BACKEND") or backends.supported()[0]
+            backend = os.environ.get("FDEVENT_BACKEND") or MECHANISMS[0]
         elif not isinstance(backend, str):
             raise TypeError(f"backend must be a str or None, not {type(backend).__name__}")
         if isinstance(priorities, bool) or not isinstance(priorities, int):
@@ -218,15 +219,15 @@ class EventBase:
 
     def stats(self) -> _observe.Stats:
         """A snapshot of the base's counters: see ``fdevent.Stats`` for the fields."""
-        from . import _snapshot
+        from . import snapshot
 
-        return _snapshot.stats(self)
+        return snapshot.stats(self)
 
     def events(self) -> list[Event]:
         """Every event attached to or active in this base, once each (not the base's own)."""
-        from . import _snapshot
+        from . import snapshot
 
-        return [ev for ev, _, _ in _snapshot.rows(self)]
+        return [ev for ev, _, _ in snapshot.rows(self)]
 
     @cython.annotation_typing(False)
     def dump(self, file: IO[str] | None = None) -> None:
@@ -236,9 +237,9 @@ class EventBase:
         left to its deadline in the base's clock (``-`` for none), callback and ``repr(arg)``.
         Raises what ``file.write()`` raises.
         """
-        from . import _snapshot
+        from . import snapshot
 
-        _observe.dump(_snapshot.rows(self), f"{self!r} at {self.now():.6f}", file)
+        _observe.dump(snapshot.rows(self), f"{self!r} at {self.now():.6f}", file)
 
     def __del__(self) -> None:
         try:

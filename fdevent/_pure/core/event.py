@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
     # installed fdevent is typed for its users whether or not Cython is installed.
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .. import _process
-from .._flags import (
+from ... import _process
+from ..._flags import (
     EV_ALL,
     EV_ET,
     EV_IO,
@@ -34,10 +34,10 @@ from .._flags import (
     EV_TIMEOUT,
     flags_repr,
 )
-from .._introspect import TwinSignature
-from ._checks import check_int, fd_of, timeout_seconds
-from ._record import ST_ATTACHED, ST_INTERNAL, EventRecord
+from ..._introspect import TwinSignature
 from .base import EventBase
+from .checks import check_int, fd_of, timeout_seconds
+from .record import ST_ATTACHED, ST_INTERNAL, EventRecord
 
 #: fds are C ints.
 _FD_MAX = 0x7FFFFFFF

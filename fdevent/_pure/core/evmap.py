@@ -30,18 +30,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
     # installed fdevent is typed for its users whether or not Cython is installed.
-    from . import _cython_shim as cython
+    from ..include import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from . import _cython_shim as cython
+        from ..include import shim as cython
 
-from .._flags import EV_CLOSED, EV_ET, EV_IO, EV_READ, EV_WRITE
+from ..._flags import EV_CLOSED, EV_ET, EV_IO, EV_READ, EV_WRITE
 
 if TYPE_CHECKING:
-    from ._record import EventRecord
-    from .backends import Poller
+    from ..backends import Poller
+    from .record import EventRecord
 
 
 @cython.final
