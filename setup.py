@@ -39,7 +39,7 @@ COMPILED = Path("fdevent", "_compiled")
 STAGE = Path("build", "cysrc")
 #: Modules of the one source that stay Python: the shim is what the pure core uses when
 #: Cython is not installed, and the compiled core never imports it.
-NOT_COMPILED = {"include/shim"}
+NOT_COMPILED = {"clib/shim"}
 DIRECTIVES = {
     "language_level": 3,
     # Methods as cyfunctions: inspect.signature() and help() see their real signatures.
@@ -248,7 +248,7 @@ def _extensions() -> list[Extension]:
             Extension(
                 "fdevent._compiled." + name.replace("/", "."),
                 [str(PURE / (name + ".py"))],
-                include_dirs=[str(STAGE / COMPILED / "include")],
+                include_dirs=[str(STAGE / COMPILED / "clib")],
                 extra_compile_args=cflags,
             )
             for name in modules

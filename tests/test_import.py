@@ -106,3 +106,17 @@ def test_base_repr_names_its_core(core: ModuleType, backend: str) -> None:
             f"<EventBase core={core.CORE} backend={backend} attached=0 active=0 idle>"
         )
     assert repr(base).endswith(" closed>")
+
+
+def test_the_compiled_core_imports_no_module_of_the_pure_one() -> None:
+    code = (
+        "import sys, fdevent; assert fdevent.CORE == 'compiled', fdevent.CORE; "
+        "print(sorted(m for m in sys.modules if m.startswith('fdevent._pure')))"
+    )
+    env = dict(os.environ)
+    env.pop("FDEVENT_PURE", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

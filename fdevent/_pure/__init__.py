@@ -8,7 +8,7 @@ the two and publishes the names below.
 
 Folders: ``core/`` the event loop (records, the fd and signal table, timers, the base,
 events), ``backends/`` one poller per OS mechanism, ``streams/`` buffers, streams, TLS,
-connect and the listener, ``include/`` the C headers and the C-only helpers.
+connect and the listener, ``clib/`` the C headers and the C-only helpers.
 """
 
 from __future__ import annotations

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
     # installed fdevent is typed for its users whether or not Cython is installed.
-    from ..include import shim as cython
+    from ..clib import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from ..include import shim as cython
+        from ..clib import shim as cython
 
 from ... import _process
 from ..._flags import (
@@ -28,16 +28,16 @@ from ..._flags import (
     EV_ET,
     EV_IO,
     EV_PERSIST,
-    EV_READ,
     EV_RESULTS,
     EV_SIGNAL,
     EV_TIMEOUT,
     flags_repr,
 )
 from ..._introspect import TwinSignature
+from . import base as _base_module
 from .base import EventBase
 from .checks import check_int, fd_of, timeout_seconds
-from .record import ST_ATTACHED, ST_INTERNAL, EventRecord
+from .record import ST_ATTACHED, EventRecord
 
 #: fds are C ints.
 _FD_MAX = 0x7FFFFFFF
@@ -397,13 +397,5 @@ class Signal(Event):
         )
 
 
-def _internal_reader(base: EventBase, fd: int) -> EventRecord:
-    """A read event of the base's own (the thread wakeup): never counted as attached."""
-    ev = Event(base, fd, EV_READ | EV_PERSIST, _no_callback)
-    ev._state = ST_INTERNAL
-    return ev
-
-
-def _no_callback(fd: int, events: int, arg: object) -> None:
-    # The base drains its wakeup fd itself; this never runs.
-    return None
+# EventBase.once() makes its events with this class (base.py cannot import this module).
+_base_module._Event = Event

@@ -7,6 +7,7 @@ cdef class EvMap:
     cdef public list heads
     cdef public dict multi
     cdef public object poller
+    cdef public dict signals
 
     cdef EventRecord head(self, int fd)
     cdef int mask(self, int fd)
@@ -17,3 +18,5 @@ cdef class EvMap:
     cdef object remove(self, EventRecord ev)
     cdef object drop(self, int fd)
     cdef clear(self)
+    cdef add_signal(self, EventRecord ev)
+    cdef bint remove_signal(self, EventRecord ev) except -1

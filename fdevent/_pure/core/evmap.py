@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
     # installed fdevent is typed for its users whether or not Cython is installed.
-    from ..include import shim as cython
+    from ..clib import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from ..include import shim as cython
+        from ..clib import shim as cython
 
 from ..._flags import EV_CLOSED, EV_ET, EV_IO, EV_READ, EV_WRITE
 
@@ -53,6 +53,7 @@ class EvMap:
         self.heads: list[EventRecord | None] = []
         self.multi: dict[int, list[int]] = {}
         self.poller = poller
+        self.signals: dict[int, list[EventRecord]] = {}
 
     @cython.cfunc
     def head(self, fd: cython.int) -> EventRecord | None:
@@ -237,3 +238,27 @@ class EvMap:
     def nfds(self) -> int:
         """How many fds have events."""
         return sum(1 for head in self.heads if head is not None)
+
+    # -- signals: libevent's evmap keeps the signal table beside the fd table ---------------
+
+    @cython.cfunc
+    def add_signal(self, ev: EventRecord) -> None:
+        """Add ``ev`` to the events of its signal (``ev._fd``)."""
+        self.signals.setdefault(ev._fd, []).append(ev)
+
+    @cython.cfunc
+    @cython.exceptval(-1, check=False)
+    def remove_signal(self, ev: EventRecord) -> cython.bint:
+        """Take ``ev`` out of its signal's events; returns whether it was there."""
+        evs = self.signals.get(ev._fd)
+        if evs is None or ev not in evs:
+            return False
+        evs.remove(ev)
+        if not evs:
+            del self.signals[ev._fd]
+        return True
+
+    def signal_events(self) -> Iterator[EventRecord]:
+        """Yield every event in the signal table."""
+        for evs in list(self.signals.values()):
+            yield from evs

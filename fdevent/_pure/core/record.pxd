@@ -21,3 +21,5 @@ cdef class EventRecord:
     cdef unsigned char _priority
     cdef unsigned char _res
     cdef unsigned char _state
+
+cpdef EventRecord internal_record(object base, int fd, int events)

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
     # installed fdevent is typed for its users whether or not Cython is installed.
-    from ..include import shim as cython
+    from ..clib import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from ..include import shim as cython
+        from ..clib import shim as cython
 
 ST_ATTACHED = 0x01
 ST_INTERNAL = 0x02
@@ -50,3 +50,31 @@ class EventRecord:
     _priority: int
     _res: int
     _state: int
+
+
+def _no_callback(fd: int, events: int, arg: object) -> None:
+    # An internal event's fd is handled by the base itself; this never runs.
+    return None
+
+
+@cython.ccall
+def internal_record(base: object, fd: cython.int, events: cython.int) -> EventRecord:
+    """A record of the base's own (``ST_INTERNAL``): watched like an event, never counted."""
+    ev = EventRecord()
+    ev._base = base
+    ev._callback = _no_callback
+    ev._arg = None
+    ev._fdobj = None
+    ev._next = None
+    ev._prev = None
+    ev._deadline = 0.0
+    ev._interval = -1.0
+    ev._seq = 0
+    ev._fd = fd
+    ev._heap_index = -1
+    ev._qcount = 0
+    ev._events = events
+    ev._priority = 0
+    ev._res = 0
+    ev._state = ST_INTERNAL
+    return ev

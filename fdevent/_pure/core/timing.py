@@ -10,14 +10,15 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..include import shim as cython
+    from ..clib import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from ..include import shim as cython
+        from ..clib import shim as cython
 
 from ... import _observe
+from ..clib.cext import monotonic
 from .record import EventRecord
 
 _perf_counter = time.perf_counter
@@ -28,16 +29,15 @@ PERF_IS_MONOTONIC = (
     time.get_clock_info("perf_counter").implementation
     == time.get_clock_info("monotonic").implementation
 )
+_SAME_CLOCK = PERF_IS_MONOTONIC  # a C bint in the compiled core (timing.pxd)
 
 
 @cython.ccall
 @cython.exceptval(-1.0, check=True)
 def perf() -> cython.double:
-    """``time.perf_counter()``; in the compiled core on Linux, CLOCK_MONOTONIC read in C."""
-    if cython.compiled:
-        t: cython.double = fdevent_monotonic()  # type: ignore[name-defined]  # noqa: F821
-        if t >= 0.0:
-            return t
+    """``time.perf_counter()``: the monotonic clock where the two are the same clock."""
+    if _SAME_CLOCK:
+        return monotonic()
     return _perf_counter()
 
 

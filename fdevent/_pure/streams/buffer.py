@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
     # event.py).
-    from ..include import shim as cython
+    from ..clib import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from ..include import shim as cython
+        from ..clib import shim as cython
 
 #: An addition at most this long is copied into the buffer's last chunk rather than kept as
 #: a chunk of its own: past this size the per-chunk cost (an object, a list slot) is small

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
     # event.py).
-    from ..include import shim as cython
+    from ..clib import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from ..include import shim as cython
+        from ..clib import shim as cython
 
 from ... import _tls
 from ..._flags import EV_READ, EV_WRITE
