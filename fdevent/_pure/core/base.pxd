@@ -1,7 +1,7 @@
 from .evmap cimport EvMap
 from .loop cimport LoopCore
 from .record cimport EventRecord
-from .sync cimport thread_id
+from ..clib.cext cimport thread_id
 from .timeheap cimport TimerHeap
 
 # Filled by the module's Python-level imports and assignments; C values.

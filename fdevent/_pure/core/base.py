@@ -27,12 +27,12 @@ from ..._flags import EV_PERSIST, EV_SIGNAL, MAX_PRIORITIES
 from ..._introspect import TwinSignature
 from ..._platform import MECHANISMS
 from .. import backends
+from ..clib.cext import new_lock, thread_id
 from . import snapshot
 from .checks import fd_of, timeout_seconds
 from .evmap import EvMap
 from .loop import LoopCore
 from .record import ST_ATTACHED, ST_INTERNAL, EventRecord
-from .sync import new_lock, thread_id
 from .timeheap import TimerHeap
 
 if TYPE_CHECKING:

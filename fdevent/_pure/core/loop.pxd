@@ -2,7 +2,7 @@ from ..backends._poller cimport Poller
 from ..clib.cext cimport monotonic
 from .evmap cimport EvMap
 from .record cimport EventRecord, internal_record
-from .sync cimport CLock, thread_id
+from ..clib.cext cimport CLock, thread_id
 from .timeheap cimport TimerHeap
 from .timing cimport perf, timed_call
 

@@ -48,10 +48,9 @@ from ..._flags import (
     _Priority,
 )
 from ..._wakeup import Wakeup
-from ..clib.cext import monotonic
+from ..clib.cext import monotonic, thread_id
 from .evmap import EvMap
 from .record import ST_ATTACHED, ST_INTERNAL, EventRecord, internal_record
-from .sync import thread_id
 from .timeheap import TimerHeap
 from .timing import PERF_IS_MONOTONIC, perf, timed_call
 
