@@ -79,7 +79,13 @@ def _stage() -> None:
         shutil.rmtree(STAGE / "fdevent")
     (STAGE / "fdevent").mkdir(parents=True)
     (STAGE / "fdevent" / "__init__.py").write_text("")
-    for sub in _subpackages():
+    subs = _subpackages()
+    if COMPILED.is_dir():
+        # A folder the one source no longer has (moved or renamed): its old build goes.
+        for old in [p for p in COMPILED.rglob("*") if p.is_dir() and p.name != "__pycache__"]:
+            if old.exists() and old.relative_to(COMPILED) not in subs:
+                shutil.rmtree(old)
+    for sub in subs:
         (STAGE / COMPILED / sub).mkdir(parents=True, exist_ok=True)
         (STAGE / COMPILED / sub / "__init__.py").write_text("")
         (COMPILED / sub).mkdir(parents=True, exist_ok=True)
