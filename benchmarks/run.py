@@ -54,6 +54,8 @@ from suite import BY_NAME, SUITE
 
 __all__ = ["main", "output_paths"]
 
+#: The benchmarks chart.py draws panels for: without any of them there is no chart to make.
+CHARTED = ("chain", "echo", "timers")
 #: Runs per measurement: three gives a median that one slow run cannot move; quick is a smoke test.
 RUNS = {"full": 3, "quick": 1}
 
@@ -207,7 +209,7 @@ def main(argv=None):
     meta["loadavg_after"] = probe.loadavg()
     meta["elapsed_s"] = time.monotonic() - t_start
     report.write_json(args.json, meta, results)
-    if args.chart and any(b in results for b in ("chain", "echo", "timers")):
+    if args.chart and any(b in results for b in CHARTED):
         chart = report.draw_chart(args.json, chart_png, setup.env("asyncio"), notes)
         if chart:
             meta["chart"] = chart
