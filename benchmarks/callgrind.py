@@ -30,6 +30,11 @@ at 40,000 - count at 20,000) / 20,000, where connecting and closing cancel out. 
 ends when echoload has its replies; up to C requests still in flight then are served but not
 counted, which is why C=500 is not offered: use C <= 50.
 
+Unlike the chain's, the echo's count moves a little between runs (about 1-2%): how many
+connections one poll returns, and at C=1 whether the loop finds the next request before it
+blocks, depend on timing. So each figure is the median of ``--repeat`` fresh servers (3), and
+the range is printed with it; compare medians, and treat a change within the ranges as noise.
+
 valgrind 3.19 does not know ``epoll_pwait2`` (syscall 441): it answers ENOSYS, and the compiled
 core falls back to ``epoll_wait`` (milliseconds) as on an old kernel. Counts are of that path.
 
@@ -45,6 +50,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -156,10 +162,10 @@ def echoload(pins, exe, port, conns, n):
     return procs.run_json(pins.load(argv), None, RUN_TIMEOUT)
 
 
-def echo(args, core, conns, work, pins, exe):
+def echo(args, core, conns, work, pins, exe, k):
     """User-space instructions per request of the echo server at C connections."""
     script = os.path.join(args.tree, "benchmarks", args.server)
-    out = os.path.join(work, f"echo.{core}.c{conns}.out")
+    out = os.path.join(work, f"echo.{core}.c{conns}.{k}.out")
     argv = valgrind(out, out + ".log", "--instr-atstart=no")
     argv += [args.python, script, "--port", "0", "--max-seconds", str(RUN_TIMEOUT)]
     server = procs.spawn(pins.server(argv), env=tree_env(args.tree, core))
@@ -206,6 +212,7 @@ def main():
     ap.add_argument("--requests", type=int, default=20000, help="echo requests measured")
     ap.add_argument("--warmup", type=int, default=2000, help="echo requests first, not counted")
     ap.add_argument("--server", default="echo_stream.py", help="the echo server in benchmarks/")
+    ap.add_argument("--repeat", type=int, default=3, help="echo servers per figure (median)")
     ap.add_argument("--keep", metavar="DIR", help="keep the callgrind files here")
     args = ap.parse_args()
     args.tree = os.path.abspath(args.tree)
@@ -215,6 +222,8 @@ def main():
         raise SystemExit("--core: compiled and/or pure; --bench: chain and/or echo")
     if len(set(args.writes)) != 2 or max(args.conns, default=1) > 50 or args.requests < 1:
         raise SystemExit("--writes takes two sizes; --conns at most 50; --requests >= 1")
+    if args.repeat < 1:
+        raise SystemExit("--repeat must be >= 1")
     for tool in ("valgrind", "callgrind_control"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed (apt-get install valgrind)")
@@ -241,10 +250,17 @@ def main():
                 )
                 results.append(r)
             for conns in args.conns if "echo" in benches else ():
-                r = echo(args, core, conns, work, pins, exe)
+                runs = [echo(args, core, conns, work, pins, exe, k) for k in range(args.repeat)]
+                r = {k: runs[0][k] for k in ("bench", "server", "core", "conns")}
+                r["runs"] = runs
+                for key in ("per_request", "marginal"):
+                    r[key] = statistics.median(x[key] for x in runs)
+                    r[key + "_range"] = [min(x[key] for x in runs), max(x[key] for x in runs)]
+                lo, hi = r["per_request_range"]
                 print(
                     f"echo {core} C={conns}: {r['per_request']:,.0f} instructions per request "
-                    f"({r['marginal']:,.0f} marginal)",
+                    f"(median of {args.repeat}: {lo:,.0f} to {hi:,.0f}; "
+                    f"{r['marginal']:,.0f} marginal)",
                     flush=True,
                 )
                 results.append(r)
