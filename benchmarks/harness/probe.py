@@ -124,6 +124,7 @@ def detect_baseline(python):
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     env.pop("FDEVENT_PURE", None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # the baseline's checkout is read, never written
     code = (
         "import fdevent, json, os; print(json.dumps([fdevent.CORE, fdevent.__version__, "
         "os.path.dirname(os.path.dirname(os.path.abspath(fdevent.__file__)))]))"
