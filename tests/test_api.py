@@ -9,7 +9,7 @@ import weakref
 from typing import Any
 
 import pytest
-from helpers import Recorder, drain, noop, spin
+from support.recorder import Recorder, drain, noop, spin
 
 import fdevent
 from fdevent._flags import (

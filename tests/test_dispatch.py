@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from helpers import (
+from support.recorder import (
     EDGE_BACKENDS,
     SLACK,
     Recorder,

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import EDGE_BACKENDS, Recorder, drain, noop, spin, timed
+from support.recorder import EDGE_BACKENDS, Recorder, drain, noop, spin, timed
 
 from fdevent._flags import EV_PERSIST, EV_READ, EV_WRITE
 

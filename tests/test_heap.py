@@ -13,9 +13,9 @@ import math
 import time
 from typing import Any
 
-from helpers import assert_deadline_order, attach_bracketed, logger
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.recorder import assert_deadline_order, attach_bracketed, logger
 
 N_TIMERS = 12
 #: Small timeouts fire within the example; the big ones never do and exercise the heap's tail.

@@ -9,7 +9,7 @@ import weakref
 from typing import Any
 
 import pytest
-from helpers import Recorder
+from support.recorder import Recorder
 
 from fdevent import EV_PERSIST, EV_READ, PRIORITY_HIGH, PRIORITY_LOW, PRIORITY_MEDIUM
 

@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from helpers import EDGE_BACKENDS, SLACK, timed
+from support.recorder import EDGE_BACKENDS, SLACK, timed
 
 from fdevent._flags import EV_READ, EV_WRITE
 

@@ -10,7 +10,7 @@ import time
 from types import ModuleType
 from typing import Any
 
-from streamhelp import open_fds, run_until
+from support.streams import open_fds, run_until
 
 from fdevent import BEV_CONNECTED, BEV_EOF
 

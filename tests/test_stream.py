@@ -11,8 +11,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from helpers import drain
-from streamhelp import Events, open_fds, recv_all, recv_until_eof, run_for, run_until, tcp_pair
+from support.recorder import drain
+from support.streams import Events, open_fds, recv_all, recv_until_eof, run_for, run_until, tcp_pair
 
 from fdevent import (
     BEV_CONNECTED,

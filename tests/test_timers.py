@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 import pytest
-from helpers import (
+from support.recorder import (
     SLACK,
     Recorder,
     noop,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from helpers import EDGE_BACKENDS, Recorder, drain, noop, spin
+from support.recorder import EDGE_BACKENDS, Recorder, drain, noop, spin
 
 import fdevent
 from fdevent._flags import EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE

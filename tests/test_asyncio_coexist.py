@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from blackbox import PROMPT, WATCHDOG, Later, keeper, signals_restored, watchdog
-from helpers import Recorder, spin
+from support.process import PROMPT, WATCHDOG, Later, keeper, signals_restored, watchdog
+from support.recorder import Recorder, spin
 
 FDEVENT_SIG = signal.SIGUSR1
 ASYNCIO_SIG = signal.SIGUSR2

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from blackbox import PROMPT, WATCHDOG, Later, keeper, signals_restored, watchdog
-from helpers import SLACK, Recorder
+from support.process import PROMPT, WATCHDOG, Later, keeper, signals_restored, watchdog
+from support.recorder import SLACK, Recorder
 
 from fdevent._flags import EV_PERSIST, EV_READ, EV_TIMEOUT
 

@@ -22,11 +22,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import fdevent
+from support import IMPORT_ROOT, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-#: Where the tests import fdevent from: the subprocesses must run the same one.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
 #: Seconds to wait for one expected line, or for a process to exit: generous, CI stalls.
 WAIT = 20.0
 

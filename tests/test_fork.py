@@ -18,8 +18,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from blackbox import WATCHDOG, Later, fork_child, keeper, signals_restored, wait_child, watchdog
-from helpers import Recorder, drain, spin
+from support.process import (
+    WATCHDOG,
+    Later,
+    fork_child,
+    keeper,
+    signals_restored,
+    wait_child,
+    watchdog,
+)
+from support.recorder import Recorder, drain, spin
 
 from fdevent._flags import EV_PERSIST, EV_READ, EV_TIMEOUT
 

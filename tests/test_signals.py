@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from blackbox import PROMPT, Later, keeper, signals_restored, watchdog
-from helpers import Recorder, logger, spin
+from support.process import PROMPT, Later, keeper, signals_restored, watchdog
+from support.recorder import Recorder, logger, spin
 
 from fdevent._flags import EV_ET, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT, EV_WRITE
 
