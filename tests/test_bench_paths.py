@@ -8,8 +8,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from support import ROOT
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCH = ROOT / "benchmarks"
 COMMITTED = {BENCH / "RESULTS.md", BENCH / "results.json", BENCH / "chart.png"}
 
 

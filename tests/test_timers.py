@@ -15,13 +15,8 @@ import time
 from typing import Any
 
 import pytest
-from support.recorder import (
-    SLACK,
-    Recorder,
-    noop,
-    spin,
-    timed,
-)
+from support.loop import SLACK, spin, timed
+from support.recorder import Recorder, noop
 
 from fdevent._flags import EV_PERSIST, EV_READ, EV_TIMEOUT
 

@@ -1,8 +1,10 @@
 """Helpers the test modules share: a package, so a test file imports helpers, never another
-test file (STYLE.md). pytest puts ``tests/`` on ``sys.path`` (its rootdir-relative "prepend"
-import mode, as for ``conftest.py``), so a test writes ``from support.recorder import
-Recorder``; this works the same from the checkout and from an unpacked sdist, whose own
-``fdevent/`` must not come first on the path.
+test file (STYLE.md).
+
+A test writes ``from support.recorder import Recorder``: pytest puts ``tests/`` on ``sys.path``
+for ``conftest.py`` (its default "prepend" import mode; ``tests/`` has no ``__init__.py``).
+Not ``tests.support``: that would need the directory above on the path too, and in an unpacked
+sdist that directory's ``fdevent/`` (no compiled core) would shadow the installed one.
 
 By subject:
 
