@@ -16,8 +16,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from support import ROOT
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCH = ROOT / "benchmarks"
 COMMITTED = {BENCH / "RESULTS.md", BENCH / "results.json", BENCH / "chart.png"}
 
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from subproc import WAIT, Program, pid_alive
+from support.programs import WAIT, Program, pid_alive
 
 import fdevent
 

@@ -16,15 +16,11 @@ from pathlib import Path
 
 import pytest
 import trustme
-from test_examples import (
-    IMPORT_ROOT,
-    IO_TIMEOUT,
-    ROOT,
-    RUN_TIMEOUT,
-    _assert_idle,
-    _env,
-    _read_first_line,
-)
+from support import IMPORT_ROOT, ROOT
+from support.programs import IO_TIMEOUT, RUN_TIMEOUT
+from support.programs import assert_idle as _assert_idle
+from support.programs import env_for as _env
+from support.programs import read_first_line as _read_first_line
 
 LINE_CLIENT = str(ROOT / "examples" / "line_client.py")
 

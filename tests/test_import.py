@@ -16,10 +16,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import fdevent
+from support import IMPORT_ROOT
 
-#: Where the tests import fdevent from.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
+import fdevent
 
 _PROBE = """
 import json, warnings

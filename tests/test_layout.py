@@ -9,10 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import fdevent
-
-#: Where the tests import fdevent from.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
+from support import IMPORT_ROOT
 
 #: The most lines a module of the package may have (the house aims at 500).
 MAX_LINES = 600

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from streamhelp import run_for, run_until
+from support.streams import run_for, run_until
 
 
 def _accepted(into: list[Any]) -> Any:

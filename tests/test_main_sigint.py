@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 
 import pytest
-from subproc import Program
+from support.programs import Program
 
 import fdevent
 

@@ -1,4 +1,6 @@
-"""The two cores are one behaviour: same names, signatures, docstrings, reprs and errors.
+"""The two cores are one behaviour: same names, signatures, docstrings, reprs and errors, for
+the event core (Event, Timer, Ticker, EventBase) and for the streams layer (Buffer, Stream,
+Listener, connect).
 
 The compiled core is the pure core's source compiled by Cython, so parity holds by
 construction; these tests catch what compilation can still change (a typed argument that
@@ -23,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.recorder import noop
+from support.sockets import is_open
 
 import fdevent._compiled as compiled
 import fdevent._pure as pure
@@ -47,8 +51,8 @@ def test_cores_are_what_they_say() -> None:
         assert isinstance(c.__init__, types.WrapperDescriptorType), name
         assert isinstance(p.__init__, types.FunctionType), name
     with pure.EventBase() as pb, compiled.EventBase() as cb:
-        assert hasattr(pure.Timer(pb, _noop), "__dict__")
-        assert not hasattr(compiled.Timer(cb, _noop), "__dict__")
+        assert hasattr(pure.Timer(pb, noop), "__dict__")
+        assert not hasattr(compiled.Timer(cb, noop), "__dict__")
 
 
 @pytest.mark.parametrize("name", CLASSES)
@@ -101,10 +105,6 @@ def test_same_reprs() -> None:
     assert _reprs(pure) == _reprs(compiled)
 
 
-def _noop(fd: int, events: int, arg: Any) -> None:
-    pass
-
-
 def _bad_calls(
     core: Any, fd: int, regular: int, closed: socket.socket, dead: int, bases: list[Any]
 ) -> list[Callable[[], object]]:
@@ -113,33 +113,33 @@ def _bad_calls(
     closed = core.EventBase()
     closed.close()
     bases.extend((base, on_poll))
-    timer = core.Timer(base, _noop)
-    ticker = core.Ticker(base, _noop)
-    reader = core.Event(base, fd, EV_READ, _noop)
-    nothing = core.Event(base, -1, EV_PERSIST, _noop)
+    timer = core.Timer(base, noop)
+    ticker = core.Ticker(base, noop)
+    reader = core.Event(base, fd, EV_READ, noop)
+    nothing = core.Event(base, -1, EV_PERSIST, noop)
     return [
         lambda: core.EventBase(backend="nope"),
         lambda: core.EventBase(backend=3),
         lambda: core.EventBase(priorities=0),
         lambda: core.EventBase(priorities=257),
         lambda: core.EventBase(priorities=True),
-        lambda: core.Event(None, fd, EV_READ, _noop),
-        lambda: core.Event(base, "x", EV_READ, _noop),
-        lambda: core.Event(base, True, EV_READ, _noop),
-        lambda: core.Event(base, -2, EV_READ, _noop),
-        lambda: core.Event(base, 2**40, EV_READ, _noop),
-        lambda: core.Event(base, fd, "r", _noop),
-        lambda: core.Event(base, fd, 0x400, _noop),
-        lambda: core.Event(base, 999, EV_SIGNAL, _noop),
-        lambda: core.Event(base, 9, EV_SIGNAL, _noop),
-        lambda: core.Event(base, 15, EV_SIGNAL | EV_READ, _noop),
-        lambda: core.Event(on_poll, fd, EV_READ, _noop).attach() or base.closing("x"),
+        lambda: core.Event(None, fd, EV_READ, noop),
+        lambda: core.Event(base, "x", EV_READ, noop),
+        lambda: core.Event(base, True, EV_READ, noop),
+        lambda: core.Event(base, -2, EV_READ, noop),
+        lambda: core.Event(base, 2**40, EV_READ, noop),
+        lambda: core.Event(base, fd, "r", noop),
+        lambda: core.Event(base, fd, 0x400, noop),
+        lambda: core.Event(base, 999, EV_SIGNAL, noop),
+        lambda: core.Event(base, 9, EV_SIGNAL, noop),
+        lambda: core.Event(base, 15, EV_SIGNAL | EV_READ, noop),
+        lambda: core.Event(on_poll, fd, EV_READ, noop).attach() or base.closing("x"),
         lambda: closed.closing(fd),
-        lambda: core.Event(base, -1, EV_READ, _noop),
+        lambda: core.Event(base, -1, EV_READ, noop),
         lambda: core.Event(base, fd, EV_READ, 42),
-        lambda: core.Event(base, fd, EV_READ, _noop, None, 3),
-        lambda: core.Event(base, fd, EV_READ, _noop, None, 1.0),
-        lambda: core.Event(closed, fd, EV_READ, _noop),
+        lambda: core.Event(base, fd, EV_READ, noop, None, 3),
+        lambda: core.Event(base, fd, EV_READ, noop, None, 1.0),
+        lambda: core.Event(closed, fd, EV_READ, noop),
         lambda: timer.attach(),
         lambda: timer.attach(-1),
         lambda: timer.attach(math.nan),
@@ -153,27 +153,27 @@ def _bad_calls(
         lambda: setattr(reader, "priority", 9),
         lambda: setattr(reader, "priority", None),
         lambda: setattr(reader, "fd", 3),
-        lambda: core.Event(base, regular, EV_READ, _noop).attach(),
-        lambda: core.Event(base, 10**6, EV_READ, _noop).attach(),
-        lambda: base.once(fd, EV_READ | EV_PERSIST, _noop),
+        lambda: core.Event(base, regular, EV_READ, noop).attach(),
+        lambda: core.Event(base, 10**6, EV_READ, noop).attach(),
+        lambda: base.once(fd, EV_READ | EV_PERSIST, noop),
         lambda: base.loopexit(-1),
         lambda: base.set_exception_handler(3),
         lambda: closed.loop(),
         lambda: closed.loopexit(),
-        lambda: core.Event(on_poll, fd, EV_READ | EV_ET, _noop).attach(),
-        lambda: (reader.attach(), reader.assign(base, fd, EV_WRITE, _noop)),
+        lambda: core.Event(on_poll, fd, EV_READ | EV_ET, noop).attach(),
+        lambda: (reader.attach(), reader.assign(base, fd, EV_WRITE, noop)),
         # A closed socket object; the number of a closed fd (the OS's error, with the fd).
-        lambda: core.Event(base, closed, EV_READ, _noop),
-        lambda: core.Event(base, dead, EV_READ, _noop).attach(),
-        lambda: core.Event(on_poll, dead, EV_READ, _noop).attach(),
+        lambda: core.Event(base, closed, EV_READ, noop),
+        lambda: core.Event(base, dead, EV_READ, noop).attach(),
+        lambda: core.Event(on_poll, dead, EV_READ, noop).attach(),
         # Wrong numbers of arguments, unknown or repeated keywords: CPython's words on both.
-        lambda: core.Event(base, fd, EV_READ, _noop, None, 1, 7),
-        lambda: core.Event(base, fd, EV_READ, _noop, foo=1),
+        lambda: core.Event(base, fd, EV_READ, noop, None, 1, 7),
+        lambda: core.Event(base, fd, EV_READ, noop, foo=1),
         lambda: core.Event(base, fd),
-        lambda: core.Event(base, fd, callback=_noop),
+        lambda: core.Event(base, fd, callback=noop),
         lambda: core.Event(),
-        lambda: core.Event(base, fd, EV_READ, _noop, base=base),
-        lambda: core.Timer(base, _noop, None, 1, 2),
+        lambda: core.Event(base, fd, EV_READ, noop, base=base),
+        lambda: core.Timer(base, noop, None, 1, 2),
         lambda: core.Ticker(),
         lambda: core.EventBase("poll", 3, 4),
         lambda: core.EventBase(backnd="poll"),
@@ -228,21 +228,13 @@ def _outcomes(
     return out
 
 
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
-
-
 def test_same_exceptions_and_messages() -> None:
     a, b = socket.socketpair()
     closed = socket.socket()
     closed.close()
     with a, b, tempfile.TemporaryFile() as regular:
         # A number no file has (not one just closed: a base made meanwhile would take it).
-        dead = next(n for n in range(900, 1000) if not _is_open(n))
+        dead = next(n for n in range(900, 1000) if not is_open(n))
         p = _outcomes(pure, a.fileno(), regular.fileno(), closed, dead)
         c = _outcomes(compiled, a.fileno(), regular.fileno(), closed, dead)
     assert p == c
@@ -329,3 +321,145 @@ def test_tracebacks_show_the_real_source(core: Any) -> None:
         assert Path(path).resolve().is_relative_to(sources.resolve()), frame.filename
         lines = Path(path).read_text().splitlines()
         assert frame.lineno is not None and frame.line == lines[frame.lineno - 1].strip()
+
+
+# -- the streams layer: Buffer, Stream, Listener, connect ----------------------------------------
+
+STREAM_CLASSES = ("Buffer", "Stream", "Listener")
+
+
+def test_stream_classes_are_compiled() -> None:
+    assert type(compiled.Stream.write).__name__ != "function"
+    assert type(compiled.Buffer.read).__name__ != "function"
+    assert type(pure.Stream.write).__name__ == "function"
+
+
+@pytest.mark.parametrize("name", STREAM_CLASSES)
+def test_streams_same_public_names_signatures_docstrings(name: str) -> None:
+    p, c = getattr(pure, name), getattr(compiled, name)
+    assert _public(p) == _public(c)
+    assert inspect.getdoc(p) == inspect.getdoc(c)
+    assert p.__doc__ and len(p.__doc__) > 40
+    for attr in _public(p):
+        pa, ca = getattr(p, attr), getattr(c, attr)
+        assert inspect.getdoc(pa) == inspect.getdoc(ca), attr
+        assert pa.__doc__, f"{name}.{attr} has no docstring"
+        if callable(pa):
+            assert inspect.signature(pa) == inspect.signature(ca), attr
+
+
+def test_connect_signature_and_docstring() -> None:
+    assert inspect.signature(pure.connect) == inspect.signature(compiled.connect)
+    assert inspect.getdoc(pure.connect) == inspect.getdoc(compiled.connect)
+    assert "Raises" in (pure.connect.__doc__ or "")
+
+
+def _stream_noop(*args: Any) -> None:
+    pass
+
+
+def _stream_bad_calls(core: Any, keep: list[Any]) -> list[Callable[[], object]]:
+    base = core.EventBase(backend="poll")
+    closed = core.EventBase()
+    closed.close()
+    a, b = socket.socketpair()
+    keep.extend((base, a, b))
+    buf = core.Buffer()
+    buf.add(b"0123456789")
+    stream = core.Stream(base, a)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    keep.append(udp)
+    dead = socket.socket()
+    dead.close()
+    return [
+        lambda: buf.add("str"),
+        lambda: buf.add(5),
+        lambda: buf.read(-2),
+        lambda: buf.read("1"),
+        lambda: buf.peek(True),
+        lambda: buf.readexactly(-1),
+        lambda: buf.drain(None),
+        lambda: buf.find("x"),
+        lambda: buf.readline(b""),
+        lambda: buf.readline(limit=-1),
+        lambda: buf.readline(limit=3),
+        lambda: core.Stream(None, b),
+        lambda: core.Stream(base, 3),
+        lambda: core.Stream(base, dead),
+        lambda: core.Stream(base, udp),
+        lambda: core.Stream(base, b, on_read=1),
+        lambda: core.Stream(base, b, priority=7),
+        lambda: core.Stream(base, b, ssl=1),
+        lambda: core.Stream(closed, b),
+        lambda: stream.write("x"),
+        lambda: stream.enable(0x100),
+        lambda: stream.disable("r"),
+        lambda: stream.set_watermarks(read_low=-1),
+        lambda: stream.set_watermarks(read_low=5, read_high=2),
+        lambda: stream.set_watermarks(write_low=1.0),
+        lambda: stream.set_timeouts(read=-1),
+        lambda: stream.set_timeouts(write=math.nan),
+        lambda: stream.set_timeouts(read="1"),
+        lambda: (stream.write_eof(), stream.write(b"x")),
+        lambda: (stream.close(), stream.write(b"x")),
+        lambda: core.Listener(base, _stream_noop),
+        lambda: core.Listener(base, 3, ("127.0.0.1", 0)),
+        lambda: core.Listener(base, _stream_noop, ("127.0.0.1", 99999)),
+        lambda: core.Listener(base, _stream_noop, 5),
+        lambda: core.Listener(base, _stream_noop, sock=b),
+        lambda: core.Listener(base, _stream_noop, ("127.0.0.1", 0), backlog=-1),
+        lambda: core.connect(base, ("127.0.0.1",)),
+        lambda: core.connect(base, ("127.0.0.1", "x")),
+        lambda: core.connect(base, 7),
+        lambda: core.connect(base, ("127.0.0.1", 1), timeout=-1),
+        lambda: core.connect(closed, ("127.0.0.1", 1)),
+    ]
+
+
+def _stream_outcomes(core: Any) -> list[tuple[str, str]]:
+    out = []
+    keep: list[Any] = []
+    try:
+        for call in _stream_bad_calls(core, keep):
+            try:
+                call()
+            except Exception as exc:
+                out.append((type(exc).__name__, str(exc)))
+            else:
+                out.append(("no error", ""))
+    finally:
+        for obj in keep:
+            obj.close()
+    return out
+
+
+def test_streams_same_exceptions_and_messages() -> None:
+    p = _stream_outcomes(pure)
+    c = _stream_outcomes(compiled)
+    assert p == c
+    for kind, message in p:
+        assert kind != "no error"
+        assert message
+
+
+def test_streams_same_reprs() -> None:
+    def reprs(core: Any) -> list[str]:
+        base = core.EventBase(backend="poll")
+        a, b = socket.socketpair()
+        try:
+            buf = core.Buffer()
+            buf.add(b"abc")
+            s = core.Stream(base, a)
+            lst = core.Listener(base, _stream_noop, ("127.0.0.1", 0))
+            out = [repr(buf), repr(s).replace(f"fd={a.fileno()}", "fd=N")]
+            out.append(repr(lst).replace(str(lst.address[1]), "P"))
+            s.disable(EV_READ)
+            s.abort()
+            lst.close()
+            out += [repr(s), repr(lst).replace(str(lst.address[1]), "P")]
+            return out
+        finally:
+            b.close()
+            base.close()
+
+    assert reprs(pure) == reprs(compiled)

@@ -9,42 +9,18 @@ from __future__ import annotations
 import os
 import select
 import socket
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from helpers import EDGE_BACKENDS, Recorder, drain, noop, spin
+from support.loop import EDGE_BACKENDS, spin
+from support.recorder import Recorder, noop
+from support.sockets import drain
 
 import fdevent
 from fdevent._flags import EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
 
 EV_CLOSED = 0x80  # docs/contract.md; fdevent.EV_CLOSED is checked below
 Pair = tuple[socket.socket, socket.socket]
-
-
-@pytest.fixture
-def on_number() -> Iterator[Callable[[int], Pair]]:
-    """``on_number(n)``: a new non-blocking socket pair whose first end has the fd number n."""
-    made: list[socket.socket] = []
-
-    def make(number: int) -> Pair:
-        c, d = socket.socketpair()
-        if d.fileno() == number:
-            c, d = d, c
-        if c.fileno() == number:  # the kernel handed out the free number already
-            new = c
-        else:
-            os.dup2(c.fileno(), number)
-            c.close()
-            new = socket.socket(fileno=number)
-        new.setblocking(False)
-        d.setblocking(False)
-        made.extend((new, d))
-        return new, d
-
-    yield make
-    for s in made:
-        s.close()
 
 
 def closed_supported(backend: str) -> bool:
@@ -130,7 +106,7 @@ def test_closing_wrong_type_is_a_type_error(base: Any, fd: Any) -> None:
 
 
 def test_closing_then_a_new_file_on_the_number_works(
-    base: Any, core: Any, make_pair: Any, on_number: Any
+    base: Any, core: Any, make_pair: Any, pair_on_number: Any
 ) -> None:
     a, b = make_pair()
     number = a.fileno()
@@ -138,7 +114,7 @@ def test_closing_then_a_new_file_on_the_number_works(
     core.Event(base, a, EV_READ | EV_PERSIST, old).attach()
     assert base.closing(a) == 1
     a.close()
-    new_sock, peer = on_number(number)
+    new_sock, peer = pair_on_number(number)
     new = Recorder()
     core.Event(base, new_sock, EV_READ, new).attach()
     peer.send(b"y")
@@ -149,7 +125,7 @@ def test_closing_then_a_new_file_on_the_number_works(
 
 
 def test_closing_a_dup_ed_fd_stops_the_events_on_its_file(
-    base: Any, core: Any, make_pair: Any, on_number: Any
+    base: Any, core: Any, make_pair: Any, pair_on_number: Any
 ) -> None:
     """The epoll dup case: closing one number of a file that stays open by another."""
     a, b = make_pair()
@@ -163,7 +139,7 @@ def test_closing_a_dup_ed_fd_stops_the_events_on_its_file(
         b.send(b"x")  # the file is still open through twin, and readable now
         spin(base, 3)
         assert old.count == 0
-        new_sock, peer = on_number(number)
+        new_sock, peer = pair_on_number(number)
         new = Recorder()
         core.Event(base, new_sock, EV_READ | EV_PERSIST, new).attach()
         spin(base, 3)
@@ -180,7 +156,7 @@ def test_closing_a_dup_ed_fd_stops_the_events_on_its_file(
 
 
 def test_new_file_on_a_reused_number_drops_the_stale_events(
-    base: Any, core: Any, make_pair: Any, on_number: Any
+    base: Any, core: Any, make_pair: Any, pair_on_number: Any
 ) -> None:
     a, _ = make_pair()
     number = a.fileno()
@@ -188,7 +164,7 @@ def test_new_file_on_a_reused_number_drops_the_stale_events(
     stale = core.Event(base, a, EV_READ | EV_PERSIST, old)
     stale.attach()
     a.close()  # behind the base's back
-    new_sock, peer = on_number(number)
+    new_sock, peer = pair_on_number(number)
     new = Recorder()
     core.Event(base, new_sock, EV_READ | EV_PERSIST, new).attach()
     peer.send(b"x")

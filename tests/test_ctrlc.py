@@ -18,8 +18,8 @@ import sys
 from typing import Any
 
 import pytest
-from blackbox import PROMPT, WATCHDOG
-from subproc import IMPORT_ROOT, env_for
+from support.process import PROMPT, WATCHDOG
+from support.programs import IMPORT_ROOT, env_for
 
 # The common part of every script: a base on the backend given as argv[1], a thread that sends
 # SIGINT to this process after 0.2 s, and a timer that bounds the whole run.

@@ -1,6 +1,6 @@
 """Black-box tests of docs/contract.md, "fork": a base keeps working in the child, by itself.
 
-The child's side of each test runs in ``blackbox.fork_child``: it ends with ``os._exit`` and
+The child's side of each test runs in ``support.process.fork_child``: it ends with ``os._exit`` and
 its verdict is its exit code (0 = as the contract says; other codes name the failed check), so
 a child can never run the rest of the pytest session. epoll and kqueue sets are shared across
 fork, which is what most of these tests are about; they run on every backend all the same.
@@ -14,20 +14,24 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from blackbox import WATCHDOG, Later, fork_child, keeper, signals_restored, wait_child, watchdog
-from helpers import Recorder, drain, spin
+from support.loop import spin
+from support.process import (
+    WATCHDOG,
+    Later,
+    fork_child,
+    keeper,
+    wait_child,
+    watchdog,
+)
+from support.recorder import Recorder
+from support.sockets import drain
 
 from fdevent._flags import EV_PERSIST, EV_READ, EV_TIMEOUT
 
-
-@pytest.fixture(autouse=True)
-def _restore_handlers() -> Iterator[None]:
-    with signals_restored():
-        yield
+pytestmark = pytest.mark.usefixtures("signal_handlers_restored")
 
 
 def loop_until(core: Any, base: Any, done: Any, seconds: float = WATCHDOG) -> bool:

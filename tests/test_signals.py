@@ -8,32 +8,23 @@ kernel still delivers a process-directed signal to the main thread when it does 
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from blackbox import PROMPT, Later, keeper, signals_restored, watchdog
-from helpers import Recorder, logger, spin
+from support.loop import spin
+from support.process import PROMPT, Later, keeper, kill, watchdog
+from support.recorder import Recorder, logger
 
 from fdevent._flags import EV_ET, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT, EV_WRITE
+
+pytestmark = pytest.mark.usefixtures("signal_handlers_restored")
 
 EV_CLOSED = 0x80  # docs/contract.md: EV_CLOSED = 0x80 (fdevent.EV_CLOSED once it exists)
 USR1 = signal.SIGUSR1
 USR2 = signal.SIGUSR2
-
-
-@pytest.fixture(autouse=True)
-def _restore_handlers() -> Iterator[None]:
-    with signals_restored():
-        yield
-
-
-def kill(signum: int) -> None:
-    os.kill(os.getpid(), signum)
 
 
 def mine(signum: int, frame: Any) -> None:

@@ -1,10 +1,13 @@
-"""Helpers for the black-box tests of the contract's "process around the loop" clauses.
+"""Helpers for the tests of the contract's "process around the loop" clauses: signals,
+threads, fork, Ctrl-C and asyncio in the same process (test_signals.py, test_threads.py,
+test_fork.py, test_ctrlc.py, test_asyncio_coexist.py).
 
 These tests use only the public API, so they check the contract, not one implementation of it.
 They share: a guard that puts every signal handler back as it was (a failing signal test must
-not leave SIGUSR1 pointing into a closed base for the rest of the session), a watchdog timer so
-a missing wakeup fails a test instead of hanging it, a thread that does something after a delay,
-and a fork whose child can never fall back into pytest.
+not leave SIGUSR1 pointing into a closed base for the rest of the session; conftest's
+``signal_handlers_restored`` fixture uses it), a watchdog timer so a missing wakeup fails a
+test instead of hanging it, a thread that does something after a delay, and a fork whose child
+can never fall back into pytest.
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ PROMPT = 1.0
 WATCHDOG = 10.0
 #: Signals the tests install handlers for; the guard restores all of them.
 GUARDED = (signal.SIGUSR1, signal.SIGUSR2, signal.SIGINT, signal.SIGTERM, signal.SIGALRM)
+
+
+def kill(signum: int) -> None:
+    """Send ``signum`` to this process."""
+    os.kill(os.getpid(), signum)
 
 
 @contextlib.contextmanager

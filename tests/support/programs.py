@@ -1,6 +1,7 @@
 """Running a program of this tree as a subprocess, reading its output line by line with timeouts.
 
-Shared by the tests that drive examples and ``python -m fdevent`` with signals. A
+Shared by the tests that run the examples, ``python -m fdevent`` and the documentation's
+programs, and by those that need a fresh interpreter (Ctrl-C). A
 :class:`Program` is started with the fdevent the tests import first on ``PYTHONPATH`` (and as
 its working directory: the checkout, or an install when the tests run from an unpacked sdist,
 whose own ``fdevent/`` has no compiled core), and the core and backend
@@ -22,13 +23,15 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import fdevent
+from support import IMPORT_ROOT, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-#: Where the tests import fdevent from: the subprocesses must run the same one.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
 #: Seconds to wait for one expected line, or for a process to exit: generous, CI stalls.
 WAIT = 20.0
+#: Seconds a program run to its end may take before the test fails: generous, as CI machines
+#: are slow.
+RUN_TIMEOUT = 60.0
+#: Seconds to wait for a server to print its address, or for one socket operation.
+IO_TIMEOUT = 10.0
 
 
 def env_for(pure: bool, backend: str | None = None) -> dict[str, str]:
@@ -161,3 +164,33 @@ def pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def read_first_line(proc: subprocess.Popen[str]) -> str:
+    """A server's first line (where it listens, as a rule), read with a timeout."""
+    stdout = proc.stdout
+    assert stdout is not None
+    result: list[str] = []
+    reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(IO_TIMEOUT)
+    assert result, "the server printed nothing"
+    return result[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid``, from ``/proc/PID/stat`` (fields 14 and 15)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # The command name (field 2) is in parentheses and may hold spaces: split after it.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def assert_idle(pid: int) -> None:
+    """Process ``pid`` (a server with no client left) uses no CPU: it sleeps in its poller."""
+    time.sleep(0.2)  # the server handles the client's leaving
+    before = cpu_seconds(pid)
+    time.sleep(0.5)
+    used = cpu_seconds(pid) - before
+    # Idle, the server sleeps in the poller: ~0 s. A spinning one would show ~0.5 s here.
+    assert used <= 0.05, f"server used {used:.2f} s of CPU in 0.5 s with no client"

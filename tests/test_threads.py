@@ -11,20 +11,17 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from blackbox import PROMPT, WATCHDOG, Later, keeper, signals_restored, watchdog
-from helpers import SLACK, Recorder
+from support.loop import SLACK
+from support.process import PROMPT, WATCHDOG, Later, keeper, watchdog
+from support.recorder import Recorder
 
 from fdevent._flags import EV_PERSIST, EV_READ, EV_TIMEOUT
 
-
-@pytest.fixture(autouse=True)
-def _restore_handlers() -> Iterator[None]:
-    with signals_restored():
-        yield
+pytestmark = pytest.mark.usefixtures("signal_handlers_restored")
 
 
 # -- a call from another thread wakes a blocked loop ---------------------------------------------

@@ -9,23 +9,18 @@ other's runs, and while neither does. Both cores, every backend.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from blackbox import PROMPT, WATCHDOG, Later, keeper, signals_restored, watchdog
-from helpers import Recorder, spin
+from support.loop import spin
+from support.process import PROMPT, WATCHDOG, Later, keeper, kill, watchdog
+from support.recorder import Recorder
+
+pytestmark = pytest.mark.usefixtures("signal_handlers_restored")
 
 FDEVENT_SIG = signal.SIGUSR1
 ASYNCIO_SIG = signal.SIGUSR2
-
-
-@pytest.fixture(autouse=True)
-def _restore_handlers() -> Iterator[None]:
-    with signals_restored():
-        yield
 
 
 def wakeup_fd() -> int:
@@ -33,10 +28,6 @@ def wakeup_fd() -> int:
     fd = signal.set_wakeup_fd(-1)
     signal.set_wakeup_fd(fd)
     return fd
-
-
-def kill(signum: int) -> None:
-    os.kill(os.getpid(), signum)
 
 
 def run_asyncio_until(loop: asyncio.AbstractEventLoop, got: list[str], n: int) -> None:

@@ -1,8 +1,7 @@
-"""Plain helpers the test modules share (pytest puts this directory on ``sys.path``)."""
+"""Driving a base from a test and timing what it does: iterations, durations, deadlines."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,56 +11,6 @@ EDGE_BACKENDS = frozenset({"epoll", "kqueue"})
 
 #: How far past its lower bound a timer may fire and still pass: generous, CI machines stall.
 SLACK = 1.0
-
-
-class Recorder:
-    """A callback that remembers each call: ``(fd, events, arg)`` and when it came."""
-
-    def __init__(self, action: Callable[[int, int, Any], None] | None = None) -> None:
-        self.calls: list[tuple[int, int, Any]] = []
-        self.times: list[float] = []
-        self.action = action
-
-    def __call__(self, fd: int, events: int, arg: Any, /) -> None:
-        self.times.append(time.monotonic())
-        self.calls.append((fd, events, arg))
-        if self.action is not None:
-            self.action(fd, events, arg)
-
-    @property
-    def count(self) -> int:
-        return len(self.calls)
-
-    @property
-    def events(self) -> list[int]:
-        return [events for _, events, _ in self.calls]
-
-
-def logger(log: list[Any], name: Any) -> Callable[[int, int, Any], None]:
-    """A callback that appends ``name`` to ``log``: for checking the order events ran in."""
-
-    def cb(fd: int, events: int, arg: Any, /) -> None:
-        log.append(name)
-
-    return cb
-
-
-def noop(fd: int, events: int, arg: Any, /) -> None:
-    """A callback that does nothing."""
-
-
-def drain(sock: socket.socket) -> bytes:
-    """Read everything ``sock`` has buffered (it must be non-blocking)."""
-    chunks = []
-    while True:
-        try:
-            data = sock.recv(65536)
-        except BlockingIOError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks)
 
 
 def timed(fn: Callable[[], Any]) -> float:

@@ -1,17 +1,14 @@
-"""Helpers for the stream, listener, connect and TLS tests (pytest puts this dir on sys.path)."""
+"""Helpers for the stream, listener, connect and TLS tests: running a base until a condition
+holds, and stream callbacks that record what happened."""
 
 from __future__ import annotations
 
-import gc
 import importlib
-import os
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
 
-#: How long a test waits for something that should happen in milliseconds: generous.
-WAIT = 10.0
+from support.sockets import WAIT
 
 
 def core_of(base: Any) -> Any:
@@ -38,46 +35,6 @@ def run_for(base: Any, seconds: float) -> None:
     """Run ``base``'s loop for about ``seconds`` (timers and I/O as they come)."""
     end = time.monotonic() + seconds
     run_until(base, lambda: time.monotonic() >= end, timeout=seconds + WAIT)
-
-
-def open_fds() -> int:
-    """How many fds this process has open now (after a collection: closed sockets that only
-    the garbage collector still held do not count)."""
-    gc.collect()
-    return len(os.listdir("/proc/self/fd"))
-
-
-def tcp_pair() -> tuple[socket.socket, socket.socket]:
-    """A connected TCP pair over 127.0.0.1: (ours, peer), both blocking."""
-    with socket.create_server(("127.0.0.1", 0)) as lsock:
-        peer = socket.create_connection(lsock.getsockname())
-        ours, _ = lsock.accept()
-    return ours, peer
-
-
-def recv_all(sock: socket.socket, n: int, timeout: float = WAIT) -> bytes:
-    """Receive exactly ``n`` bytes on a blocking socket (or fewer at EOF)."""
-    sock.settimeout(timeout)
-    chunks = []
-    got = 0
-    while got < n:
-        data = sock.recv(min(n - got, 1 << 20))
-        if not data:
-            break
-        chunks.append(data)
-        got += len(data)
-    return b"".join(chunks)
-
-
-def recv_until_eof(sock: socket.socket, timeout: float = WAIT) -> bytes:
-    """Everything a blocking socket receives until EOF."""
-    sock.settimeout(timeout)
-    chunks = []
-    while True:
-        data = sock.recv(1 << 20)
-        if not data:
-            return b"".join(chunks)
-        chunks.append(data)
 
 
 class Events:
