@@ -2,9 +2,11 @@
 
 The base keeps only C counters on its hot path (``base.py``); everything a person reads is
 built here, off the hot path, from the public ``Event`` attributes.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: ``Stats`` is a NamedTuple, whose fields'
+annotations are read at class creation, and string ones show as ``ForwardRef('int')`` in its
+signature and ``help()``.
+"""
 
 import logging
 import os

@@ -38,6 +38,8 @@ else:
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
 
+from ..._introspect import TwinSignature
+
 #: An addition at most this long is copied into the buffer's last chunk rather than kept as
 #: a chunk of its own: past this size the per-chunk cost (an object, a list slot) is small
 #: against the bytes, and a copy is not.
@@ -73,6 +75,8 @@ class Buffer:
     _off: int
     _len: int
     _owner: Any
+
+    __signature__ = TwinSignature()  # inspect.signature() and help() on the compiled class too
 
     def __init__(self) -> None:
         self._owner = None

@@ -38,6 +38,7 @@ else:
         from ..clib import shim as cython
 
 from ..._flags import EV_PERSIST, EV_READ
+from ..._introspect import TwinSignature
 from ..core.base import EventBase
 from ..core.checks import check_int
 from ..core.event import Event, Timer
@@ -163,6 +164,8 @@ class Listener:
         "_resume",
         "_sock",
     )
+
+    __signature__ = TwinSignature()  # the same help() on both cores
 
     @cython.annotation_typing(False)
     def __init__(
