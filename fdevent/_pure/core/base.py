@@ -25,6 +25,7 @@ else:
 from ... import _observe, _process
 from ..._flags import EV_PERSIST, EV_SIGNAL, MAX_PRIORITIES
 from ..._introspect import TwinSignature
+from ..._observe import Stats
 from ..._platform import MECHANISMS
 from .. import backends
 from ..clib.cext import new_lock, thread_id
@@ -179,7 +180,7 @@ class EventBase(LoopCore):
     def slow_callback_duration(self, value: float) -> None:
         self._slow = timeout_seconds(value)
 
-    def stats(self) -> _observe.Stats:
+    def stats(self) -> Stats:
         """A snapshot of the base's counters: see ``fdevent.Stats`` for the fields."""
         acquired = cython.declare(cython.bint, self._enter())
         try:
