@@ -23,4 +23,5 @@ cdef class Buffer:
     cdef _coalesce(self)
 
 cpdef bytes _to_bytes(object data)
+cdef bytes _bytes_arg(str name, object value)
 cdef Py_ssize_t _size_arg(str name, object value) except? -1

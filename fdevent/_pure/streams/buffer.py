@@ -55,8 +55,8 @@ _COMPACT = 16
 _SSIZE_MAX = sys.maxsize
 
 
-def _nbytes_error(data: object) -> TypeError:
-    return TypeError(f"data must be a bytes-like object, not {type(data).__name__}")
+def _bytes_error(name: str, value: object) -> TypeError:
+    return TypeError(f"{name} must be a bytes-like object, not {type(value).__name__}")
 
 
 @cython.cclass
@@ -170,7 +170,7 @@ class Buffer:
         Raises:
             TypeError: ``sub`` is not bytes-like.
         """
-        pattern = sub if type(sub) is bytes else _to_bytes(sub)
+        pattern = _bytes_arg("sub", sub)
         if self._len == 0:
             return 0 if len(pattern) == 0 else -1
         self._coalesce()
@@ -190,7 +190,7 @@ class Buffer:
                 stand before the ``eol`` (or, with no ``eol`` yet, are in the buffer). The
                 buffer is left unchanged.
         """
-        pattern = eol if type(eol) is bytes else _to_bytes(eol)
+        pattern = _bytes_arg("eol", eol)
         if len(pattern) == 0:
             raise ValueError("eol must not be empty")
         most: cython.Py_ssize_t = -1
@@ -382,13 +382,21 @@ class Buffer:
 @cython.ccall
 def _to_bytes(data: object) -> bytes:
     """A copy of any bytes-like object as bytes; TypeError for anything else."""
-    if isinstance(data, str):
-        raise _nbytes_error(data)
+    return _bytes_arg("data", data)
+
+
+@cython.cfunc
+def _bytes_arg(name: str, value: object) -> bytes:
+    # The argument called name as bytes: itself if bytes, else a copy; TypeError naming it.
+    if type(value) is bytes:
+        return value
+    if isinstance(value, str):
+        raise _bytes_error(name, value)
     try:
-        with memoryview(data) as view:  # type: ignore[arg-type]
+        with memoryview(value) as view:  # type: ignore[arg-type]
             return view.tobytes()
     except TypeError:
-        raise _nbytes_error(data) from None
+        raise _bytes_error(name, value) from None
 
 
 @cython.cfunc
