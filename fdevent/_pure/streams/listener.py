@@ -15,6 +15,22 @@ The accept loop, and why it is so:
 - A Unix socket path the listener bound is removed on ``close()`` (if the file there is
   still the socket it made). A stale socket file at the path is removed before binding, as
   asyncio's ``create_unix_server`` does.
+
+What an address means, and why:
+
+- Host ``""`` (or None) is every interface, and a Python user reads that as both families:
+  where the system has dual-stack IPv6 the listener is one IPv6 socket with ``IPV6_V6ONLY``
+  off, as ``socket.create_server(dualstack_ipv6=True)`` makes, not two sockets (one fd, one
+  event, one accept loop). A named IPv6 host, ``"::"`` included, stays IPv6-only (asyncio's
+  choice): the spelling that asks for one family gets one.
+- A string is a Unix socket path, but ``"127.0.0.1:8080"`` is a host and port that should
+  have been a tuple; bound as a path it made a socket file of that name in the working
+  directory and listened on no port. The rule: a path with a ``:`` and no ``/`` is refused
+  (a path is rarely both colon-bearing and bare; ``"./name:1"`` says it is one), a Linux
+  abstract name (a leading NUL byte) excepted.
+- The OS's refusals (a busy port, no permission, a host that does not resolve) keep their
+  class and errno and gain the address in their message: a server that binds several
+  addresses has to know which one failed.
 """
 
 from __future__ import annotations
@@ -62,22 +78,7 @@ _log = logging.getLogger("fdevent")
 def _bind(address: object, backlog: int, reuse_port: bool) -> tuple[socket.socket, Any]:
     # A listening socket for address; returns it and the path to remove on close (or None).
     if isinstance(address, (str, bytes)):
-        if not address:
-            raise ValueError("a Unix socket path must not be empty")
-        path = address
-        try:
-            if stat.S_ISSOCK(os.stat(path).st_mode):
-                os.unlink(path)  # a stale socket file of an earlier run
-        except FileNotFoundError:
-            pass
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.bind(path)
-            sock.listen(backlog)
-        except BaseException:
-            sock.close()
-            raise
-        return sock, (path, os.stat(path).st_ino)
+        return _bind_unix(address, backlog)
     if not isinstance(address, tuple):
         raise TypeError(
             f"address must be a (host, port) tuple or a Unix socket path, "
@@ -92,16 +93,23 @@ def _bind(address: object, backlog: int, reuse_port: bool) -> tuple[socket.socke
         raise TypeError(f"port must be an int, not {type(port).__name__}")
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be from 0 to 65535, got {port}")
-    try:
-        infos = socket.getaddrinfo(
-            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
-    except (UnicodeError, ValueError) as exc:
-        raise ValueError(f"bad host {host!r}: {exc}") from None
-    family = infos[0][0]
-    sockaddr: Any = infos[0][4]
-    if len(address) == 4 and family == socket.AF_INET6:
-        sockaddr = (sockaddr[0], port, address[2], address[3])
+    family: int
+    sockaddr: Any
+    if not host and socket.has_dualstack_ipv6():
+        # Every interface, both families: one IPv6 socket that IPv4 clients reach too.
+        family, sockaddr = socket.AF_INET6, ("::", port, *address[2:])
+    elif not host:
+        family, sockaddr = socket.AF_INET, ("0.0.0.0", port)
+    else:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        except (UnicodeError, ValueError) as exc:
+            raise ValueError(f"bad host {host!r}: {exc}") from None
+        except OSError as exc:
+            raise _naming(exc, address) from None
+        family, sockaddr = infos[0][0], infos[0][4]
+        if len(address) == 4 and family == socket.AF_INET6:
+            sockaddr = (sockaddr[0], port, address[2], address[3])
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         # A restarted server can rebind while old connections sit in TIME_WAIT.
@@ -109,14 +117,64 @@ def _bind(address: object, backlog: int, reuse_port: bool) -> tuple[socket.socke
         if reuse_port:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if family == socket.AF_INET6:
-            # As asyncio: an IPv6 listener listens on IPv6 only, whatever the system default.
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            # A named IPv6 host listens on IPv6 only, whatever the system default (as
+            # asyncio); every interface ("") takes IPv4 too.
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if host else 0)
         sock.bind(sockaddr)
         sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise _naming(exc, address) from None
     except BaseException:
         sock.close()
         raise
     return sock, None
+
+
+def _bind_unix(path: str | bytes, backlog: int) -> tuple[socket.socket, Any]:
+    # A listening Unix socket at path; returns it and (path, inode) to remove on close, or
+    # None for a Linux abstract name (a leading NUL byte: no file).
+    if not path:
+        raise ValueError("a Unix socket path must not be empty")
+    abstract = path[:1] in ("\0", b"\0")
+    colon, slash = (":", "/") if isinstance(path, str) else (b":", b"/")
+    if not abstract and colon in path and slash not in path:  # type: ignore[operator]
+        raise ValueError(_host_port_message(path))
+    if not abstract:
+        try:
+            if stat.S_ISSOCK(os.stat(path).st_mode):
+                os.unlink(path)  # a stale socket file of an earlier run
+        except FileNotFoundError:
+            pass
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(path)
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise _naming(exc, path) from None
+    except BaseException:
+        sock.close()
+        raise
+    return sock, None if abstract else (path, os.stat(path).st_ino)
+
+
+def _host_port_message(path: str | bytes) -> str:
+    text = path if isinstance(path, str) else path.decode(errors="replace")
+    host, _, port = text.rpartition(":")
+    example = f", ({host.strip('[]')!r}, {int(port)})" if host and port.isdigit() else ""
+    return (
+        f"{path!r} looks like host:port, not a Unix socket path: pass a (host, port) tuple"
+        f"{example}; a socket path with a ':' needs a '/' ('./{text}')"
+    )
+
+
+def _naming(exc: OSError, address: object) -> OSError:
+    # The OS's error (same class, same errno) with the address the caller gave in its words.
+    reason = exc.strerror or str(exc)
+    if exc.errno is None:
+        return type(exc)(f"cannot listen on {address!r}: {reason}")
+    return type(exc)(exc.errno, f"cannot listen on {address!r}: {reason}")
 
 
 def _adopt(sock: object) -> socket.socket:
@@ -135,18 +193,35 @@ class Listener:
     """Accepts connections and hands each to ``on_accept(listener, sock, addr, arg)``.
 
     ``Listener(base, on_accept, address=None, *, sock=None, backlog=128, reuse_port=False,
-    arg=None)``: binds ``address`` (``(host, port)`` for IPv4 or IPv6, port 0 for a free
-    one, host ``""`` for every interface; or a path for a Unix socket) or adopts the
-    listening socket ``sock``; one of the two. ``sock`` in the callback is non-blocking.
-    Accepting starts at once. ``reuse_port=True`` sets ``SO_REUSEPORT`` (never set
-    otherwise). Out of fds, accepting pauses and retries (0.1 to 1 s) with one warning per
-    episode on the ``fdevent`` logger. A host name is resolved at the call.
+    arg=None)``: binds ``address`` or adopts the listening socket ``sock``; one of the two.
+    ``sock`` in the callback is non-blocking. Accepting starts at once. ``reuse_port=True``
+    sets ``SO_REUSEPORT`` (never set otherwise). Out of fds, accepting pauses and retries
+    (0.1 to 1 s) with one warning per episode on the ``fdevent`` logger.
+
+    ``address`` is one of:
+
+    - ``(host, port)`` (or IPv6's ``(host, port, flowinfo, scope_id)``); port 0 for a free
+      one. Host ``""`` or None: every interface, both IPv4 and IPv6 where the system has
+      dual-stack IPv6 (``socket.has_dualstack_ipv6()``), as
+      ``socket.create_server(dualstack_ipv6=True)`` binds: one IPv6 socket on ``::`` that
+      IPv4 clients reach too, their ``addr`` an IPv4-mapped one (``'::ffff:127.0.0.1'``);
+      elsewhere IPv4 only, ``0.0.0.0``. Any other host is resolved at the call and the first
+      address it gives is bound; an IPv6 one listens on IPv6 only (``"::"`` too), as asyncio.
+    - a ``str`` or ``bytes`` path: a Unix socket, created (a stale socket file there is
+      replaced) and removed on ``close()``; a Linux abstract name starts with ``"\\0"``. A path
+      with a ``:`` must have a ``/`` too (``"./name:1"``, ``"/run/app:1"``): a string such as
+      ``"127.0.0.1:8080"`` or ``"localhost:80"`` is refused, as the host and port it surely
+      means are a tuple.
 
     Raises:
         TypeError: wrong types (base, on_accept, address, sock, backlog).
         ValueError: both or neither of address and sock; an address that does not parse; a
-            negative backlog; ``sock`` closed, not a stream socket or not listening.
-        OSError: the address cannot be bound (in use, no permission), or does not resolve.
+            path that looks like ``host:port``; a negative backlog; ``sock`` closed, not a
+            stream socket or not listening.
+        OSError: the address cannot be bound (``EADDRINUSE``, ``EACCES``, ...) or, as
+            ``socket.gaierror``, does not resolve: the OS's error, class and errno kept, with
+            the address in the message (``[Errno 98] cannot listen on ('', 8080): Address
+            already in use``).
         RuntimeError: the base is closed.
     """
 
@@ -188,7 +263,11 @@ class Listener:
         backlog = check_int("backlog", backlog)
         if backlog < 0:
             raise ValueError(f"backlog must be >= 0, got {backlog}")
-        if (address is None) == (sock is None):
+        if address is None and sock is None:
+            raise ValueError(
+                "a Listener needs an address to bind or a listening sock: neither was given"
+            )
+        if address is not None and sock is not None:
             raise ValueError("give either an address to bind or a listening sock, not both")
         path = None
         if sock is None:
