@@ -146,6 +146,7 @@ def _bad_calls(
         lambda: timer.attach("1"),
         lambda: timer.attach(True),
         lambda: ticker.attach(0),
+        lambda: ticker.attach(),
         lambda: nothing.attach(),
         lambda: reader.activate(0),
         lambda: reader.activate(EV_PERSIST),

@@ -141,10 +141,7 @@ class Event(EventRecord):
             base._check_open()
             if not has_timeout:
                 if not self._events & (EV_IO | EV_SIGNAL):
-                    raise ValueError(
-                        f"{self!r} waits for nothing: give it EV_READ/EV_WRITE/EV_CLOSED, "
-                        "EV_SIGNAL or a timeout"
-                    )
+                    raise _waits_for_nothing(self)
                 base._attach(self, False, 0.0)
                 self._interval = -1.0
                 return
@@ -333,7 +330,11 @@ class Timer(Event):
     """A one-shot timer: ``Timer(base, callback, arg=None, priority=None).attach(delay)``.
 
     An Event with fd -1 and ``EV_TIMEOUT``; ``callback(-1, EV_TIMEOUT, arg)`` runs once,
-    ``delay`` seconds after ``attach(delay)``. Raises what Event raises.
+    ``delay`` seconds after ``attach(delay)`` (0: in the next iteration of the loop).
+
+    Raises:
+        TypeError, ValueError, RuntimeError: as Event; ``attach()`` without a delay is a
+            ValueError that says a timer needs one.
     """
 
     @cython.annotation_typing(False)
@@ -347,13 +348,29 @@ class Timer(Event):
         _init(self, base, -1, EV_TIMEOUT, callback, arg, priority)
 
 
+def _waits_for_nothing(ev: Event) -> ValueError:
+    # attach() without a timeout, on an event with no fd condition and no signal: a timer
+    # (EV_TIMEOUT, so every Timer and Ticker) lacks its delay; anything else lacks everything.
+    if ev._events & EV_TIMEOUT:
+        if ev._events & EV_PERSIST:
+            return ValueError("a ticker needs an interval: call attach(seconds)")
+        return ValueError("a timer needs a delay: call attach(seconds)")
+    return ValueError(
+        f"{ev!r} waits for nothing: give it EV_READ/EV_WRITE/EV_CLOSED, EV_SIGNAL or a timeout"
+    )
+
+
 @cython.cclass
 class Ticker(Event):
     """A repeating timer: ``Ticker(base, callback, arg=None, priority=None).attach(interval)``.
 
     An Event with fd -1 and ``EV_TIMEOUT | EV_PERSIST``. Ticks do not drift: each deadline is
     the previous one plus ``interval``; ticks missed while the process was busy are skipped,
-    not replayed. ``interval`` must be > 0. Raises what Event raises.
+    not replayed. ``interval`` must be > 0.
+
+    Raises:
+        TypeError, ValueError, RuntimeError: as Event; ``attach()`` without an interval is a
+            ValueError that says a ticker needs one (and ``attach(0)`` one that it must be > 0).
     """
 
     @cython.annotation_typing(False)
