@@ -348,7 +348,8 @@ def _help(obj: object) -> str:
 
 def _entries(text: str) -> dict[str, str]:
     # help()'s text as {name: its entry, squashed}: an entry starts at a name in the first
-    # column (after the " |  " gutter) and runs to the next one or the next section.
+    # column (after the " |  " gutter) and runs to the next one or the next section. From
+    # Python 3.13 a long signature is wrapped, its ")" back in the first column.
     entries: dict[str, str] = {}
     name = None
     for line in text.splitlines():
@@ -357,7 +358,7 @@ def _entries(text: str) -> dict[str, str]:
         if m and not body.endswith(":"):
             name = m.group(1)
             entries[name] = ""
-        elif body.startswith("-") or (body and not body[0].isspace()):
+        elif body.startswith("-") or (body and not body[0].isspace() and body[0] != ")"):
             name = None  # a rule or a section's title
         if name is not None:
             entries[name] += _squashed(body)
