@@ -1,8 +1,11 @@
 cdef Py_ssize_t _SMALL, _TAIL_MAX, _COMPACT, _SSIZE_MAX
 
 cdef class Buffer:
-    # 16 bytes of object header, 5 fields of 8 and a 4-byte index: 76 bytes with the GC
-    # header, the 80-byte pymalloc size class (``_ri`` as a Py_ssize_t would make it 96).
+    # 72 bytes of object (88 with the GC header; 96 in pymalloc): the 16-byte header, the
+    # vtable pointer (the C methods below), 5 fields of 8 and a 4-byte index (and 4 of
+    # padding). The methods as module functions, as event.py has its own, would drop the
+    # pointer (80 in pymalloc) and Cython's __pyx_vtable__ from help(); the streams call
+    # them, so that change is made with theirs.
     # ``_first`` is the first live chunk (bytes, or a bytearray tail) or None when empty;
     # ``_rest`` the later chunks from index ``_ri`` on, or None.
     cdef object _first
