@@ -5,14 +5,18 @@
 C slot with no signature (``inspect`` raised ValueError for a class without help, and
 ``help()`` showed none), and a Cython extension type can neither take attributes after it is
 made nor have a metaclass, so the only way in is a class attribute:
-``__signature__ = TwinSignature()`` in the class body. Each public class of the one source has
-that line, subclasses inherit it, and the parity test checks every public class of both cores.
+``__signature__ = TwinSignature()`` in the class body. Each public ``@cython.cclass`` of the one
+source has that line, subclasses inherit it, and the parity test checks every public class of
+both cores. (A plain class, as ``Listener``, needs none: compiled, its ``__init__`` is a
+function with a signature.) Sphinx takes a class's ``__signature__`` as it is, annotations
+still strings, so an alias in a constructor's annotations (``Callback``) needs its entry in
+``docs/conf.py``'s ``ANNOTATION_LABELS``.
 
 - On a compiled class it is the signature of its pure twin, the class it is compiled from: the
   same parameters, defaults and annotations. The twin is imported when a signature is first
   asked for (never by ``import fdevent``), and the answer is kept per class.
-- On a pure class, and on a compiled one whose ``__init__`` is a Python-level function (a plain
-  class compiled, as ``Listener``), it is what ``inspect`` reads from that ``__init__``.
+- On a pure class (and a compiled one whose ``__init__`` is a function) it is what ``inspect``
+  reads from that ``__init__``.
 - On a subclass made outside fdevent with a constructor of its own it is None, and ``inspect``
   reads that constructor as usual.
 

@@ -313,8 +313,11 @@ def test_class_help(name: str) -> None:
     pure_entries, compiled_entries = _entries(pure_help), _entries(compiled_help)
     for attr in _public(p):
         assert pure_entries[attr] == compiled_entries[attr], attr
-    # __signature__ is listed as a descriptor, not as a value cut at 70 characters.
-    assert pure_entries["__signature__"] == compiled_entries["__signature__"] == "__signature__"
+    # A class compiled to a C type carries __signature__ (fdevent._introspect), listed by
+    # name as a descriptor on both cores, never as a value cut at 70 characters. A plain
+    # class (Listener) needs none: its compiled __init__ is a function with a signature.
+    assert pure_entries.get("__signature__") == compiled_entries.get("__signature__")
+    assert compiled_entries.get("__signature__", "__signature__") == "__signature__"
     for text in (pure_help, compiled_help):
         assert "__signature__ =" not in text
         assert "ForwardRef" not in text

@@ -54,7 +54,6 @@ else:
         from ..clib import shim as cython
 
 from ..._flags import EV_PERSIST, EV_READ
-from ..._introspect import TwinSignature
 from ..core.base import EventBase
 from ..core.checks import check_int
 from ..core.event import Event, Timer
@@ -239,8 +238,6 @@ class Listener:
         "_resume",
         "_sock",
     )
-
-    __signature__ = TwinSignature()  # the same help() on both cores
 
     @cython.annotation_typing(False)
     def __init__(
