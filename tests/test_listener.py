@@ -172,12 +172,13 @@ def test_a_busy_port_names_the_address(core: ModuleType, base: Any) -> None:
         address = taken.getsockname()
         with pytest.raises(OSError) as info:
             core.Listener(base, _accepted([]), address)
-    # The OS's error, class and errno kept, with the address in the message.
+    # The OS's error, class, errno and strerror kept, the address as its filename (which
+    # Python shows after the reason, as for a path).
+    reason = os.strerror(errno.EADDRINUSE)
     assert type(info.value) is OSError
-    assert info.value.errno == errno.EADDRINUSE
-    assert str(info.value) == (
-        f"[Errno {errno.EADDRINUSE}] cannot listen on {address!r}: {os.strerror(errno.EADDRINUSE)}"
-    )
+    assert (info.value.errno, info.value.strerror) == (errno.EADDRINUSE, reason)
+    assert info.value.filename == address
+    assert str(info.value) == f"[Errno {errno.EADDRINUSE}] {reason}: {address!r}"
     base.dispatch()  # nothing was left attached
 
 
@@ -196,9 +197,9 @@ def test_an_unresolvable_host_names_the_address(
         core.Listener(base, _accepted([]), ("nowhere.test", 8080))
     assert type(info.value) is socket.gaierror
     assert info.value.errno == socket.EAI_NONAME
+    assert info.value.strerror == "Name or service not known"
     assert str(info.value) == (
-        f"[Errno {socket.EAI_NONAME}] cannot listen on ('nowhere.test', 8080): "
-        "Name or service not known"
+        f"[Errno {socket.EAI_NONAME}] Name or service not known: ('nowhere.test', 8080)"
     )
 
 
@@ -209,9 +210,7 @@ def test_a_unix_path_that_cannot_be_bound_names_it(
     with pytest.raises(FileNotFoundError) as info:
         core.Listener(base, _accepted([]), path)
     assert info.value.errno == errno.ENOENT
-    assert str(info.value) == (
-        f"[Errno {errno.ENOENT}] cannot listen on {path!r}: {os.strerror(errno.ENOENT)}"
-    )
+    assert str(info.value) == f"[Errno {errno.ENOENT}] {os.strerror(errno.ENOENT)}: {path!r}"
 
 
 @pytest.mark.parametrize("host", ["", None])

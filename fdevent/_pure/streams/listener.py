@@ -29,8 +29,9 @@ What an address means, and why:
   (a path is rarely both colon-bearing and bare; ``"./name:1"`` says it is one), a Linux
   abstract name (a leading NUL byte) excepted.
 - The OS's refusals (a busy port, no permission, a host that does not resolve) keep their
-  class and errno and gain the address in their message: a server that binds several
-  addresses has to know which one failed.
+  class, errno and strerror and gain the address as their ``filename``, which Python shows
+  after the reason as it does for a path: a server that binds several addresses has to know
+  which one failed, and code that prints ``exc.strerror`` still gets the bare reason.
 """
 
 from __future__ import annotations
@@ -169,11 +170,12 @@ def _host_port_message(path: str | bytes) -> str:
 
 
 def _naming(exc: OSError, address: object) -> OSError:
-    # The OS's error (same class, same errno) with the address the caller gave in its words.
-    reason = exc.strerror or str(exc)
+    # The OS's error (same class, errno and strerror) with the address the caller gave as its
+    # filename, as Python names the path of a failed open(): "[Errno 98] Address already in
+    # use: ('', 8080)".
     if exc.errno is None:
-        return type(exc)(f"cannot listen on {address!r}: {reason}")
-    return type(exc)(exc.errno, f"cannot listen on {address!r}: {reason}")
+        return type(exc)(f"{exc}: {address!r}")
+    return type(exc)(exc.errno, exc.strerror, address)
 
 
 def _adopt(sock: object) -> socket.socket:
@@ -218,9 +220,9 @@ class Listener:
             path that looks like ``host:port``; a negative backlog; ``sock`` closed, not a
             stream socket or not listening.
         OSError: the address cannot be bound (``EADDRINUSE``, ``EACCES``, ...) or, as
-            ``socket.gaierror``, does not resolve: the OS's error, class and errno kept, with
-            the address in the message (``[Errno 98] cannot listen on ('', 8080): Address
-            already in use``).
+            ``socket.gaierror``, does not resolve: the OS's error, class, errno and strerror
+            kept, the address as its ``filename`` (``[Errno 98] Address already in use: ('',
+            8080)``).
         RuntimeError: the base is closed.
     """
 
