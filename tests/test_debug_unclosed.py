@@ -4,18 +4,19 @@ Python's default warning filters ignore ``ResourceWarning`` (it shows only with 
 ``-W``), so a ResourceWarning alone told a user who turned on debug mode nothing. Debug mode
 also logs the report on the ``fdevent`` logger, which shows by default (logging's last resort
 prints warnings to stderr), and still issues the ResourceWarning for tools and ``-W error``.
-Each program runs in a fresh interpreter with no ``-W``/``-X`` option and no ``PYTHON*``
-variable that touches warnings or logging.
+Each program runs in a fresh interpreter with no ``-W``/``-X`` option and no environment
+variable that touches warnings or the debug flag.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from types import ModuleType
 
 import pytest
+from support import IMPORT_ROOT
+from support.programs import env_for
 
 PROGRAM = """
 import gc, fdevent
@@ -27,18 +28,20 @@ gc.collect()
 print("collected", flush=True)
 """
 
+#: What would change the warnings or the debug flag of the program: left out of its environment.
+_NOT_INHERITED = ("PYTHONWARNINGS", "PYTHONDEVMODE", "PYTHONTRACEMALLOC", "FDEVENT_DEBUG")
+
 
 def _run(core: ModuleType, debug: str, *options: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "FDEVENT_"))}
-    if core.CORE == "pure":
-        env["FDEVENT_PURE"] = "1"
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = root  # this checkout's fdevent, whatever the working directory
+    env = env_for(pure=core.CORE == "pure")
+    for name in _NOT_INHERITED:
+        env.pop(name, None)
     return subprocess.run(
         [sys.executable, *options, "-c", PROGRAM.format(debug=debug)],
         capture_output=True,
         text=True,
         env=env,
+        cwd=IMPORT_ROOT,
         timeout=60,
         check=True,
     )
