@@ -301,6 +301,20 @@ def test_class_signatures(name: str) -> None:
     assert list(inspect.signature(p).parameters.values()) == list(init.parameters.values())[1:]
 
 
+@pytest.mark.parametrize("core", [pure, compiled], ids=["pure", "compiled"])
+def test_subclass_signatures(core: Any) -> None:
+    # A user's subclass inherits the signature with the constructor, or has its own.
+    class Plain(core.Timer):
+        pass
+
+    class Own(core.Timer):
+        def __init__(self, base: Any, every: float = 1.0) -> None:
+            super().__init__(base, noop)
+
+    assert inspect.signature(Plain) == inspect.signature(pure.Timer)
+    assert str(inspect.signature(Own)) == "(base: 'Any', every: 'float' = 1.0) -> 'None'"
+
+
 @pytest.mark.parametrize("name", PUBLIC_CLASSES)
 def test_class_help(name: str) -> None:
     p, c = getattr(pure, name), getattr(compiled, name)
