@@ -19,12 +19,12 @@ import sys
 # none of its modules can stand in for one of the stdlib's.
 sys.path.pop(0)
 
-import asyncio  # noqa: E402
-import faulthandler  # noqa: E402
-import importlib  # noqa: E402
-import json  # noqa: E402
-import unittest  # noqa: E402
-from typing import Any  # noqa: E402
+import asyncio
+import faulthandler
+import importlib
+import json
+import unittest
+from typing import Any
 
 #: suite -> (module of test.test_asyncio, the classes to bind, how the case makes its loop, the
 #: class whose tests are run). "utils" cases are test_utils.TestCase with create_event_loop();
@@ -67,12 +67,12 @@ class _Outcomes(unittest.TestResult):
         super().__init__()
         self.outcomes: dict[str, str] = {}
 
-    def startTest(self, test: unittest.TestCase) -> None:  # noqa: N802 - unittest's name
+    def startTest(self, test: unittest.TestCase) -> None:
         print("START", test.id(), file=sys.stderr, flush=True)
         faulthandler.dump_traceback_later(PER_TEST, exit=True)
         super().startTest(test)
 
-    def stopTest(self, test: unittest.TestCase) -> None:  # noqa: N802
+    def stopTest(self, test: unittest.TestCase) -> None:
         faulthandler.cancel_dump_traceback_later()
         super().stopTest(test)
         name = test.id().rpartition(".")[2]
@@ -84,23 +84,23 @@ class _Outcomes(unittest.TestResult):
         if detail is not None:
             print(f"{outcome.upper()} {name}\n{detail}", file=sys.stderr, flush=True)
 
-    def addError(self, test: unittest.TestCase, err: Any) -> None:  # noqa: N802
+    def addError(self, test: unittest.TestCase, err: Any) -> None:
         super().addError(test, err)
         self._mark(test, "error", self.errors[-1][1])
 
-    def addFailure(self, test: unittest.TestCase, err: Any) -> None:  # noqa: N802
+    def addFailure(self, test: unittest.TestCase, err: Any) -> None:
         super().addFailure(test, err)
         self._mark(test, "fail", self.failures[-1][1])
 
-    def addSkip(self, test: unittest.TestCase, reason: str) -> None:  # noqa: N802
+    def addSkip(self, test: unittest.TestCase, reason: str) -> None:
         super().addSkip(test, reason)
         self._mark(test, "skip")
 
-    def addExpectedFailure(self, test: unittest.TestCase, err: Any) -> None:  # noqa: N802
+    def addExpectedFailure(self, test: unittest.TestCase, err: Any) -> None:
         super().addExpectedFailure(test, err)
         self._mark(test, "pass")
 
-    def addUnexpectedSuccess(self, test: unittest.TestCase) -> None:  # noqa: N802
+    def addUnexpectedSuccess(self, test: unittest.TestCase) -> None:
         super().addUnexpectedSuccess(test)
         self._mark(test, "fail", "unexpected success")
 
@@ -127,7 +127,9 @@ def bound_case(suite: str, loop: str) -> type[unittest.TestCase]:
         return factory()  # type: ignore[no-any-return]
 
     name = f"{loop.capitalize()}{suite.title().replace('_', '')}Tests"
-    return type(name, bases, {"create_event_loop": create_event_loop, "new_loop": create_event_loop})
+    return type(
+        name, bases, {"create_event_loop": create_event_loop, "new_loop": create_event_loop}
+    )
 
 
 def main() -> int:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import math
 from asyncio.log import logger
 from typing import TYPE_CHECKING, Any
@@ -84,14 +85,20 @@ class Loop(asyncio.SelectorEventLoop):
         RuntimeError: ``base`` is closed.
     """
 
+    _closed: bool  # BaseEventLoop's, set before its __init__ runs when a base is refused
+
+    @cython.annotation_typing(False)  # checked here, with the stdlib's kind of message
     def __init__(self, base: EventBase | None = None) -> None:
         if base is None:
             base = EventBase()
             self._owns_base = True
             base.set_exception_handler(self._event_failed)
         elif not isinstance(base, EventBase):
+            # BaseEventLoop.__del__ reads _closed: a refused loop holds nothing to close.
+            self._closed = True
             raise TypeError(f"base must be an fdevent EventBase or None, not {type(base).__name__}")
         elif base.closed:
+            self._closed = True
             raise RuntimeError("the event base is closed")
         else:
             self._owns_base = False
@@ -118,7 +125,8 @@ class Loop(asyncio.SelectorEventLoop):
         """The base's clock, read now (``time.monotonic()`` unless the base has another)."""
         return cython.cast(EventBase, self._base)._clock()
 
-    def call_at(
+    @cython.annotation_typing(False)  # when=None is the stdlib's TypeError, below
+    def call_at(  # type: ignore[override]  # typeshed's TypeVarTuple form needs 3.11 typing
         self,
         when: float,
         callback: Callable[..., object],
@@ -149,7 +157,7 @@ class Loop(asyncio.SelectorEventLoop):
         return timer
 
     def _timer_fired(self, fd: int, events: int, timer: _TimerHandle) -> None:
-        if timer._cancelled:  # type: ignore[attr-defined]
+        if timer._cancelled:
             return
         left = timer._when - self.time()  # type: ignore[attr-defined]
         if left > 0.0:  # float rounding of the relative timeout: wait out the rest
@@ -179,7 +187,7 @@ class Loop(asyncio.SelectorEventLoop):
         return handle
 
     def _add_callback(self, handle: asyncio.Handle) -> None:
-        if not handle._cancelled:  # type: ignore[attr-defined]
+        if not handle._cancelled:
             self._enqueue(handle)
 
     def _enqueue(self, handle: asyncio.Handle) -> None:
@@ -192,10 +200,10 @@ class Loop(asyncio.SelectorEventLoop):
 
     def _write_to_self(self) -> None:
         # call_soon_threadsafe and signals: the base's wakeup, not the self-pipe.
-        try:
+        # RuntimeError: the base is closed and nothing runs any more (the stdlib ignores the
+        # matching OSError of its closed self-pipe too).
+        with contextlib.suppress(RuntimeError):
             self._ready_ev.activate(EV_TIMEOUT)
-        except RuntimeError:
-            pass  # the base is closed: nothing will run any more (the stdlib ignores this too)
 
     def _run_ready(self, fd: int, events: int, arg: object) -> None:
         ready = self._ready
@@ -203,7 +211,7 @@ class Loop(asyncio.SelectorEventLoop):
         try:
             for _ in range(ntodo):
                 handle = ready.popleft()
-                if not handle._cancelled:  # type: ignore[attr-defined]
+                if not handle._cancelled:
                     self._run_handle(handle)
         finally:
             if ready:
@@ -211,17 +219,17 @@ class Loop(asyncio.SelectorEventLoop):
 
     def _run_handle(self, handle: asyncio.Handle) -> None:
         if not self._debug:  # type: ignore[attr-defined]
-            handle._run()  # type: ignore[attr-defined]
+            handle._run()
             return
         self._current_handle = handle
         try:
             t0 = self.time()
-            handle._run()  # type: ignore[attr-defined]
+            handle._run()
             dt = self.time() - t0
             if dt >= self.slow_callback_duration:
                 logger.warning("Executing %s took %.3f seconds", _describe(handle), dt)
         finally:
-            self._current_handle = None
+            self._current_handle = None  # type: ignore[assignment]
 
     def _drop(self, fd: int, direction: int) -> None:
         # A ready reader or writer whose handle was cancelled: unregister it, as the stdlib.
@@ -265,4 +273,3 @@ class Loop(asyncio.SelectorEventLoop):
         for ev in base.events():
             if ev.callback == self._timer_fired:
                 ev.detach()
-

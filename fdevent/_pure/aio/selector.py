@@ -170,7 +170,8 @@ class EventSelector(selectors.BaseSelector):
         self._keys.clear()
         self._map = None
 
-    def get_map(self) -> Mapping[Any, selectors.SelectorKey] | None:
+    # None once closed, as the stdlib's selectors return (typeshed leaves that out).
+    def get_map(self) -> Mapping[Any, selectors.SelectorKey] | None:  # type: ignore[override]
         """The registrations by fd or file object; None once closed."""
         return self._map
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
@@ -92,6 +92,7 @@ def _registrations(base: EventBase) -> dict[int, int]:
     return out
 
 
+@cython.annotation_typing(False)  # checked here, with a message that says what it wants
 async def serve(base: EventBase) -> None:
     """Run ``base``'s events in the running asyncio loop until it has none, or loopexit().
 
@@ -129,7 +130,7 @@ async def serve(base: EventBase) -> None:
                     continue
                 watch.sync(_registrations(base))
                 watch.waiter = loop.create_future()
-                timer = None if wait is None else loop.call_later(float(wait), watch.wake)
+                timer = None if wait is None else loop.call_later(cast(float, wait), watch.wake)
                 try:
                     await watch.waiter
                 finally:
