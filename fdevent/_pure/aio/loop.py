@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import math
 from asyncio.log import logger
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,6 @@ from .selector import EventSelector
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from contextvars import Context
 
 
 class _TimerHandle(asyncio.TimerHandle):
@@ -131,7 +131,7 @@ class Loop(asyncio.SelectorEventLoop):
         when: float,
         callback: Callable[..., object],
         *args: Any,
-        context: Context | None = None,
+        context: contextvars.Context | None = None,
     ) -> asyncio.TimerHandle:
         """Run ``callback(*args)`` once ``time() >= when`` (never before); returns its handle.
 
@@ -178,7 +178,7 @@ class Loop(asyncio.SelectorEventLoop):
     # -- the ready queue -------------------------------------------------------------------
 
     def _call_soon(
-        self, callback: Callable[..., object], args: Any, context: Context | None
+        self, callback: Callable[..., object], args: Any, context: contextvars.Context | None
     ) -> asyncio.Handle:
         handle = asyncio.Handle(callback, args, self, context)
         if handle._source_traceback:  # type: ignore[attr-defined]

@@ -43,10 +43,11 @@ def run(main: Coroutine[Any, Any, _T], *, debug: bool | None = None) -> _T:
     and the default executor are shut down. ``debug``: the loop's debug mode (None: leave
     the default).
 
+    What ``main`` raises propagates.
+
     Raises:
         RuntimeError: an asyncio loop is running in this thread.
         ValueError: ``main`` is not a coroutine (as ``asyncio.run``).
-        Whatever ``main`` raises.
     """
     if asyncio.events._get_running_loop() is not None:
         raise RuntimeError("fdevent.aio.run() cannot be called from a running event loop")
