@@ -395,3 +395,22 @@ def test_new_event_loop(aio: ModuleType) -> None:
         assert not lp.base.closed
     finally:
         lp.close()
+
+
+def test_cores_have_the_same_aio() -> None:
+    import inspect
+
+    import fdevent._compiled.aio as compiled_aio
+    import fdevent._pure.aio as pure_aio
+
+    assert compiled_aio.__all__ == pure_aio.__all__
+    for name in pure_aio.__all__:
+        ours, theirs = getattr(pure_aio, name), getattr(compiled_aio, name)
+        assert ours.__doc__ == theirs.__doc__, name
+        if not isinstance(ours, type):
+            assert str(inspect.signature(ours)) == str(inspect.signature(theirs)), name
+    for method in ("__init__", "time", "call_at", "close"):
+        ours, theirs = getattr(pure_aio.Loop, method), getattr(compiled_aio.Loop, method)
+        assert ours.__doc__ == theirs.__doc__, method
+        assert str(inspect.signature(ours)) == str(inspect.signature(theirs)), method
+    assert compiled_aio.Loop.base.__doc__ == pure_aio.Loop.base.__doc__
