@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sphinx.util.nodes import make_refnode  # noqa: E402
 
 import fdevent  # noqa: E402
+import fdevent.aio  # noqa: E402
 import fdevent.testing  # noqa: E402
 
 project = "fdevent"
@@ -119,6 +120,8 @@ def _stdlib_name(app: Any, env: Any, node: Any, contnode: Any) -> Any:
         return contnode
     if target in ("None", "True", "False"):
         return contnode
+    if re.fullmatch(r"fdevent\._pure\.[\w.]+\._[A-Z]\w*", target):
+        return contnode  # a private TypeVar of an annotation (fdevent.aio.run's _T)
     return None
 
 
@@ -134,11 +137,15 @@ def _public_target(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     if not target.startswith("fdevent._pure."):
         return None
     name = target.rsplit(".", 1)[-1]
-    if name not in fdevent.__all__:
+    if target.startswith("fdevent._pure.aio.") and name in fdevent.aio.__all__:
+        public = f"fdevent.aio.{name}"
+    elif name in fdevent.__all__:
+        public = f"fdevent.{name}"
+    else:
         return None
     domain = env.get_domain("py")
     return domain.resolve_xref(
-        env, node["refdoc"], app.builder, node["reftype"], f"fdevent.{name}", node, contnode
+        env, node["refdoc"], app.builder, node["reftype"], public, node, contnode
     )
 
 
@@ -147,6 +154,7 @@ def _check_reference_is_complete(app: Any, env: Any) -> None:
     documented = set(env.get_domain("py").objects)
     public = [f"fdevent.{n}" for n in fdevent.__all__]
     public += [f"fdevent.testing.{n}" for n in fdevent.testing.__all__]
+    public += [f"fdevent.aio.{n}" for n in fdevent.aio.__all__]
     for name in public:
         if name not in documented:
             from sphinx.util import logging

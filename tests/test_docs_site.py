@@ -61,6 +61,7 @@ from support import ROOT
 from support.programs import IO_TIMEOUT, RUN_TIMEOUT, cpu_seconds, env_for, read_first_line
 
 import fdevent
+import fdevent.aio
 import fdevent.testing
 
 DOCS = ROOT / "docs"
@@ -524,8 +525,9 @@ def _reference_names() -> dict[str, str]:
 
 
 def _public_names() -> set[str]:
-    """The public names of fdevent and of its public submodule fdevent.testing, in full."""
+    """The public names of fdevent and of its public submodules (testing, aio), in full."""
     names = {f"fdevent.{n}" for n in fdevent.__all__}
+    names |= {f"fdevent.aio.{n}" for n in fdevent.aio.__all__}
     return names | {f"fdevent.testing.{n}" for n in fdevent.testing.__all__}
 
 

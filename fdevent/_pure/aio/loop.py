@@ -1,0 +1,275 @@
+"""``Loop``: asyncio's Unix selector loop, with its ready queue, timers and polling on a base.
+
+What the stdlib keeps and what moves to the base (the why is in ``aio/__init__.py``):
+
+- ``_run_once`` is one iteration of the base (``base.loop(once=True)``; non-blocking once
+  ``stop()`` was called). ``run_forever``, ``run_until_complete`` and ``stop`` are the
+  stdlib's, around it.
+- The ready queue stays asyncio's ``_ready`` deque (the stdlib and its transports append to
+  it), and one never-attached timer event of the base, ``_ready_ev``, is active exactly while
+  the deque holds handles. Its callback runs the handles queued when it starts and no more
+  (asyncio's ``ntodo`` snapshot), then activates itself again if more arrived: what a callback
+  schedules runs in the next iteration, after the next poll.
+- Each ``call_at``/``call_later`` handle owns a one-shot fdevent ``Timer`` on the base (the
+  base's heap orders them); ``cancel()`` detaches it. Its callback checks ``time() >= when``
+  before running the handle, and re-arms for the rest otherwise, so a callback never runs
+  before its time (the stdlib runs up to a clock tick early).
+- ``time()`` is the base's clock, read fresh (not the cached ``base.now()``), so
+  ``call_later(d)`` counts from the moment of the call.
+- ``call_soon_threadsafe`` (and the stdlib's ``_write_to_self``) activates ``_ready_ev``:
+  ``Event.activate`` from another thread wakes the base through its own wakeup.
+- Readers and writers are the stdlib's ``_add_reader``/``_remove_reader`` over an
+  ``EventSelector`` (``selector.py``): each registration is a persistent event on the base.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import contextvars
+import math
+from asyncio.log import logger
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
+    # installed fdevent is typed for its users whether or not Cython is installed.
+    from ..clib import shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from ..clib import shim as cython
+
+from ..._flags import EV_TIMEOUT
+from ..core.base import EventBase
+from ..core.event import Event, Timer
+from .selector import EventSelector
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class _TimerHandle(asyncio.TimerHandle):
+    """A ``TimerHandle`` that knows the base's timer which will run it."""
+
+    __slots__ = ("_event",)
+
+    _event: Event | None
+
+
+def _describe(handle: asyncio.Handle) -> str:
+    # As the stdlib's slow-callback warning names a handle: a task's step by its task.
+    owner = getattr(handle._callback, "__self__", None)  # type: ignore[attr-defined]
+    if isinstance(owner, asyncio.Task):
+        return repr(owner)
+    return str(handle)
+
+
+class Loop(asyncio.SelectorEventLoop):
+    """An asyncio event loop run by an fdevent ``EventBase``.
+
+    ``Loop(base=None)``: ``base`` is the ``EventBase`` to run on (None: a new one, on the
+    default backend, which the loop closes when it is closed). fdevent events, timers and
+    streams attached to ``loop.base`` run in the loop's thread, between asyncio callbacks; on
+    a base the loop made, an exception from one of them goes to the loop's exception handler
+    as an asyncio callback's would (on a base given to it, the base's own rule applies).
+
+    Everything else is ``asyncio.AbstractEventLoop`` as the stdlib's selector loop does it,
+    with one difference: a callback scheduled with ``call_at(when)`` never runs before
+    ``loop.time() >= when``.
+
+    Raises:
+        TypeError: ``base`` is not an ``EventBase`` of this core.
+        RuntimeError: ``base`` is closed.
+    """
+
+    _closed: bool  # BaseEventLoop's, set before its __init__ runs when a base is refused
+
+    @cython.annotation_typing(False)  # checked here, with the stdlib's kind of message
+    def __init__(self, base: EventBase | None = None) -> None:
+        if base is None:
+            base = EventBase()
+            self._owns_base = True
+            base.set_exception_handler(self._event_failed)
+        elif not isinstance(base, EventBase):
+            # BaseEventLoop.__del__ reads _closed: a refused loop holds nothing to close.
+            self._closed = True
+            raise TypeError(f"base must be an fdevent EventBase or None, not {type(base).__name__}")
+        elif base.closed:
+            self._closed = True
+            raise RuntimeError("the event base is closed")
+        else:
+            self._owns_base = False
+        self._base = base
+        self._ready_ev = Timer(base, self._run_ready)
+        # BaseEventLoop.__init__ replaces _ready; _call_soon may run before it does.
+        self._ready: collections.deque[asyncio.Handle] = collections.deque()
+        super().__init__(EventSelector(base, self._run_handle, self._drop))
+
+    @property
+    def base(self) -> EventBase:
+        """The ``EventBase`` under the loop."""
+        return self._base
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} running={self.is_running()} closed={self.is_closed()} "
+            f"debug={self.get_debug()} base={self._base!r}>"
+        )
+
+    # -- time and timers -------------------------------------------------------------------
+
+    def time(self) -> float:
+        """The base's clock, read now (``time.monotonic()`` unless the base has another)."""
+        return cython.cast(EventBase, self._base)._clock()
+
+    @cython.annotation_typing(False)  # when=None is the stdlib's TypeError, below
+    def call_at(  # type: ignore[override]  # typeshed's TypeVarTuple form needs 3.11 typing
+        self,
+        when: float,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Run ``callback(*args)`` once ``time() >= when`` (never before); returns its handle.
+
+        Raises:
+            TypeError: ``when`` is None or not a number.
+            RuntimeError: the loop is closed.
+        """
+        if when is None:
+            raise TypeError("when cannot be None")
+        self._check_closed()  # type: ignore[attr-defined]
+        if self._debug:  # type: ignore[attr-defined]
+            self._check_thread()  # type: ignore[attr-defined]
+            self._check_callback(callback, "call_at")  # type: ignore[attr-defined]
+        delay = when - self.time()
+        timer = _TimerHandle(when, callback, args, self, context)
+        if timer._source_traceback:  # type: ignore[attr-defined]
+            del timer._source_traceback[-1]  # type: ignore[attr-defined]
+        ev = Timer(self._base, self._timer_fired, timer)
+        # A NaN delay waits for ever, as the stdlib's heap never reaches a NaN deadline.
+        ev.attach(delay if delay > 0.0 else math.inf if delay != delay else 0.0)
+        timer._event = ev
+        timer._scheduled = True  # type: ignore[attr-defined]
+        return timer
+
+    def _timer_fired(self, fd: int, events: int, timer: _TimerHandle) -> None:
+        if timer._cancelled:
+            return
+        left = timer._when - self.time()  # type: ignore[attr-defined]
+        if left > 0.0:  # float rounding of the relative timeout: wait out the rest
+            ev = timer._event
+            if ev is not None:
+                ev.attach(left)
+            return
+        timer._scheduled = False  # type: ignore[attr-defined]
+        timer._event = None  # the event holds the handle as its arg: no cycle to collect
+        self._run_handle(timer)
+
+    def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:
+        ev = getattr(handle, "_event", None)
+        if ev is not None:
+            ev.detach()
+            handle._event = None  # type: ignore[attr-defined]
+
+    # -- the ready queue -------------------------------------------------------------------
+
+    def _call_soon(
+        self, callback: Callable[..., object], args: Any, context: contextvars.Context | None
+    ) -> asyncio.Handle:
+        handle = asyncio.Handle(callback, args, self, context)
+        if handle._source_traceback:  # type: ignore[attr-defined]
+            del handle._source_traceback[-1]  # type: ignore[attr-defined]
+        self._enqueue(handle)
+        return handle
+
+    def _add_callback(self, handle: asyncio.Handle) -> None:
+        if not handle._cancelled:
+            self._enqueue(handle)
+
+    def _enqueue(self, handle: asyncio.Handle) -> None:
+        # While _ready holds handles, _ready_ev is active (in the loop's thread; a call from
+        # another thread is call_soon_threadsafe, whose _write_to_self activates it anyway).
+        ready = self._ready
+        if not ready:
+            self._ready_ev.activate(EV_TIMEOUT)
+        ready.append(handle)
+
+    def _write_to_self(self) -> None:
+        # call_soon_threadsafe and signals: the base's wakeup, not the self-pipe.
+        # RuntimeError: the base is closed and nothing runs any more (the stdlib ignores the
+        # matching OSError of its closed self-pipe too).
+        with contextlib.suppress(RuntimeError):
+            self._ready_ev.activate(EV_TIMEOUT)
+
+    def _run_ready(self, fd: int, events: int, arg: object) -> None:
+        ready = self._ready
+        ntodo = len(ready)
+        try:
+            for _ in range(ntodo):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    self._run_handle(handle)
+        finally:
+            if ready:
+                self._ready_ev.activate(EV_TIMEOUT)
+
+    def _run_handle(self, handle: asyncio.Handle) -> None:
+        if not self._debug:  # type: ignore[attr-defined]
+            handle._run()
+            return
+        self._current_handle = handle
+        try:
+            t0 = self.time()
+            handle._run()
+            dt = self.time() - t0
+            if dt >= self.slow_callback_duration:
+                logger.warning("Executing %s took %.3f seconds", _describe(handle), dt)
+        finally:
+            self._current_handle = None  # type: ignore[assignment]
+
+    def _drop(self, fd: int, direction: int) -> None:
+        # A ready reader or writer whose handle was cancelled: unregister it, as the stdlib.
+        if direction == 1:  # selectors.EVENT_READ
+            self._remove_reader(fd)  # type: ignore[attr-defined]
+        else:
+            self._remove_writer(fd)  # type: ignore[attr-defined]
+
+    # -- one iteration, and the end ----------------------------------------------------------
+
+    def _run_once(self) -> None:
+        # run_forever() calls this until stop(); after stop(), one pass that does not wait.
+        if self._stopping:  # type: ignore[attr-defined]
+            self._base.loop(nonblock=True)
+        else:
+            self._base.loop(once=True)
+
+    def _event_failed(self, event: Event, exc: Exception) -> None:
+        # An fdevent callback on a base the loop made raised: report it as asyncio does.
+        self.call_exception_handler(
+            {"message": f"Exception in fdevent callback {event!r}", "exception": exc}
+        )
+
+    def close(self) -> None:
+        """Close the loop as the stdlib does, then release what it holds on its base.
+
+        Its timers and ready event are detached; a base the loop made is closed.
+
+        Raises:
+            RuntimeError: the loop is running.
+        """
+        was_closed = self.is_closed()
+        super().close()
+        if was_closed:
+            return
+        base = self._base
+        self._ready_ev.detach()
+        if self._owns_base:
+            base.close()
+            return
+        for ev in base.events():
+            if ev.callback == self._timer_fired:
+                ev.detach()

@@ -1,0 +1,224 @@
+"""asyncio's selector interface, kept on an EventBase's events.
+
+``selector_events.BaseSelectorEventLoop`` keeps its readers and writers in a selector:
+``register``/``modify``/``unregister`` with ``(reader, writer)`` handles as the key's data,
+``get_key``/``get_map`` to look them up (transports' ``__repr__`` and pipe transports read
+them too). This selector keeps that table, and for each fd one persistent fdevent event per
+direction that waits while the table says so. When the base reports an fd ready, the event's
+callback runs the registered handle at once (the stdlib queues it for the next pass over its
+ready list; here the base's iteration already is that pass), or drops a reader or writer whose
+handle was cancelled, as the stdlib's ``_process_events`` does.
+
+``select()`` is not how readiness arrives here: the base's loop delivers it, so the asyncio
+loop never calls it, and calling it is a ``RuntimeError`` that says so.
+"""
+
+from __future__ import annotations
+
+import selectors
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..._flags import EV_PERSIST, EV_READ, EV_WRITE
+from ..core.event import Event
+
+if TYPE_CHECKING:
+    from asyncio import Handle
+
+    from ..core.base import EventBase
+
+_EVENT_READ = selectors.EVENT_READ
+_EVENT_WRITE = selectors.EVENT_WRITE
+_KeyData = tuple["Handle | None", "Handle | None"]
+
+
+def _fd_of(fileobj: Any) -> int:
+    # selectors' own rule and wording, so bad input fails as it does with the stdlib loop.
+    if isinstance(fileobj, int):
+        fd = fileobj
+    else:
+        try:
+            fd = int(fileobj.fileno())
+        except (AttributeError, TypeError, ValueError):
+            raise ValueError(f"Invalid file object: {fileobj!r}") from None
+    if fd < 0:
+        raise ValueError(f"Invalid file descriptor: {fd}")
+    return fd
+
+
+class _KeyMap(Mapping[Any, selectors.SelectorKey]):
+    """``get_map()``: the registered keys, looked up by fd or by file object."""
+
+    def __init__(self, keys: dict[int, selectors.SelectorKey]) -> None:
+        self._keys = keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, fileobj: Any) -> selectors.SelectorKey:
+        try:
+            return self._keys[_fd_of(fileobj)]
+        except ValueError:
+            raise KeyError(fileobj) from None
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._keys)
+
+
+class EventSelector(selectors.BaseSelector):
+    """The selector of an ``fdevent.aio.Loop``: registrations are events on ``base``.
+
+    ``run(handle)`` is how the loop runs a ready reader's or writer's handle; ``drop(fd,
+    events)`` how it removes a reader (``EVENT_READ``) or writer whose handle was cancelled.
+    """
+
+    def __init__(
+        self,
+        base: EventBase,
+        run: Callable[[Handle], None],
+        drop: Callable[[int, int], None],
+    ) -> None:
+        self._base = base
+        self._run = run
+        self._drop = drop
+        self._keys: dict[int, selectors.SelectorKey] = {}
+        # fd -> [read event, write event]; each is created on first need and kept for reuse.
+        self._events: dict[int, list[Event | None]] = {}
+        self._map: _KeyMap | None = _KeyMap(self._keys)
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        """Watch ``fileobj`` for ``events`` (``EVENT_READ``/``EVENT_WRITE``).
+
+        Raises:
+            ValueError: invalid events or file object.
+            KeyError: the fd is already registered.
+            RuntimeError: the selector is closed.
+            OSError: the base's poller refuses the fd.
+        """
+        if not events or events & ~(_EVENT_READ | _EVENT_WRITE):
+            raise ValueError(f"Invalid events: {events!r}")
+        self._check_open()
+        fd = _fd_of(fileobj)
+        if fd in self._keys:
+            raise KeyError(f"{fileobj!r} (FD {fd}) is already registered")
+        key = selectors.SelectorKey(fileobj, fd, events, data)
+        self._keys[fd] = key
+        try:
+            self._watch(fd, events)
+        except BaseException:
+            self._keys.pop(fd, None)
+            self._unwatch(fd)
+            raise
+        return key
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        """Stop watching ``fileobj``; works on an fd that was closed already.
+
+        Raises:
+            KeyError: it is not registered.
+            RuntimeError: the selector is closed.
+        """
+        self._check_open()
+        try:
+            key = self._keys.pop(_fd_of(fileobj))
+        except (KeyError, ValueError):
+            raise KeyError(f"{fileobj!r} is not registered") from None
+        self._unwatch(key.fd)
+        return key
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        """Change what ``fileobj`` is watched for and its data.
+
+        Raises:
+            ValueError: invalid events.
+            KeyError: it is not registered.
+            RuntimeError: the selector is closed.
+        """
+        if not events or events & ~(_EVENT_READ | _EVENT_WRITE):
+            raise ValueError(f"Invalid events: {events!r}")
+        self._check_open()
+        try:
+            old = self._keys[_fd_of(fileobj)]
+        except (KeyError, ValueError):
+            raise KeyError(f"{fileobj!r} is not registered") from None
+        key = selectors.SelectorKey(old.fileobj, old.fd, events, data)
+        self._keys[old.fd] = key
+        if events != old.events:
+            try:
+                self._watch(old.fd, events)
+            except BaseException:
+                self._keys[old.fd] = old
+                self._watch(old.fd, old.events)
+                raise
+        return key
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        """Not used: the base's loop delivers readiness to the registered handles.
+
+        Raises:
+            RuntimeError: always.
+        """
+        raise RuntimeError("fdevent.aio's selector is driven by its EventBase, not polled")
+
+    def close(self) -> None:
+        """Detach every event and forget every registration. Idempotent."""
+        for pair in self._events.values():
+            for ev in pair:
+                if ev is not None:
+                    ev.detach()
+        self._events.clear()
+        self._keys.clear()
+        self._map = None
+
+    # None once closed, as the stdlib's selectors return (typeshed leaves that out).
+    def get_map(self) -> Mapping[Any, selectors.SelectorKey] | None:  # type: ignore[override]
+        """The registrations by fd or file object; None once closed."""
+        return self._map
+
+    # -- the events under the table ----------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._map is None:
+            raise RuntimeError("Selector is closed")
+
+    def _watch(self, fd: int, events: int) -> None:
+        # Attach the direction events wants, detach the other; events are made once per fd.
+        pair = self._events.get(fd)
+        if pair is None:
+            pair = self._events[fd] = [None, None]
+        for i, (want, flag, callback) in enumerate(
+            ((_EVENT_READ, EV_READ, self._readable), (_EVENT_WRITE, EV_WRITE, self._writable))
+        ):
+            ev = pair[i]
+            if events & want:
+                if ev is None:
+                    ev = pair[i] = Event(self._base, fd, flag | EV_PERSIST, callback, fd)
+                if not ev.attached:
+                    ev.attach()
+            elif ev is not None and ev.attached:
+                ev.detach()
+
+    def _unwatch(self, fd: int) -> None:
+        pair = self._events.pop(fd, None)
+        if pair is not None:
+            for ev in pair:
+                if ev is not None:
+                    ev.detach()
+
+    def _readable(self, fd: int, events: int, arg: int) -> None:
+        key = self._keys.get(arg)
+        if key is not None:
+            self._ready(arg, key.data[0], _EVENT_READ)
+
+    def _writable(self, fd: int, events: int, arg: int) -> None:
+        key = self._keys.get(arg)
+        if key is not None:
+            self._ready(arg, key.data[1], _EVENT_WRITE)
+
+    def _ready(self, fd: int, handle: Handle | None, direction: int) -> None:
+        if handle is None:
+            return
+        if handle._cancelled:
+            self._drop(fd, direction)
+        else:
+            self._run(handle)
