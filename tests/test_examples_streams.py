@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -127,6 +128,66 @@ def test_http_hello_keep_alive_pipelining_and_close(
     with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
         c.sendall(b"NONSENSE\r\n\r\n")
         assert c.makefile("rb").read().startswith(b"HTTP/1.1 400 ")
+    _assert_idle(proc.pid)
+    assert proc.poll() is None
+
+
+def _response(f: Any) -> tuple[bytes, dict[str, str], bytes]:
+    """One response read from ``f``: its status line, headers (lower-case names), body."""
+    status = f.readline()
+    headers = {}
+    while (line := f.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, f.read(int(headers.get("content-length", "0")))
+
+
+@pytest.mark.parametrize("server", [["examples/http_hello.py"]], indirect=True)
+def test_http_hello_answers_http10_keep_alive_as_ab_k_needs(
+    server: tuple[subprocess.Popen[str], int],
+) -> None:
+    """An HTTP/1.0 client that asks for keep-alive (``ab -k``) keeps its connection only if
+    the answer says ``Connection: keep-alive``; otherwise it waits for the server to close,
+    and a server that keeps the connection open hangs it."""
+    proc, port = server
+    keep = b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
+        f = c.makefile("rb")
+        for _ in range(3):
+            c.sendall(keep)
+            status, headers, body = _response(f)
+            assert status == b"HTTP/1.1 200 OK\r\n"
+            assert headers.get("connection", "").lower() == "keep-alive", headers
+            assert body == b"Hello, world!"
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")  # no keep-alive asked: answered, then closed
+        status, headers, body = _response(f)
+        assert status == b"HTTP/1.1 200 OK\r\n" and body == b"Hello, world!"
+        assert headers.get("connection", "").lower() == "close", headers
+        assert f.read() == b""
+    _assert_idle(proc.pid)
+    assert proc.poll() is None
+
+
+@pytest.mark.parametrize("server", [["examples/http_hello.py"]], indirect=True)
+@pytest.mark.parametrize("pieces", [1, 7], ids=["one-write", "in-pieces"])
+def test_http_hello_refuses_a_head_over_max_head(
+    server: tuple[subprocess.Popen[str], int], pieces: int
+) -> None:
+    """A 50,000-byte head is refused (431, then close), however it arrives; one just under
+    the limit is answered."""
+    proc, port = server
+    big = b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 50_000 + b"\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
+        step = -(-len(big) // pieces)
+        for start in range(0, len(big), step):
+            c.sendall(big[start : start + step])
+        answer = c.makefile("rb").read()  # until the server closes
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+    assert b"Hello" not in answer
+    fits = b"GET / HTTP/1.1\r\nX-Fits: " + b"a" * 8000 + b"\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
+        c.sendall(fits)
+        assert c.makefile("rb").read().startswith(b"HTTP/1.1 200 OK\r\n")
     _assert_idle(proc.pid)
     assert proc.poll() is None
 
