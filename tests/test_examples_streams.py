@@ -117,7 +117,7 @@ def test_http_hello_keep_alive_pipelining_and_close(
                 name, _, value = line.decode().partition(":")
                 headers[name.lower()] = value.strip()
             assert f.read(int(headers["content-length"])) == b"Hello, world!"
-            assert "connection" not in headers
+            assert headers["connection"] == "keep-alive"
         c.sendall(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
         rest = f.read()  # until the server closes
         assert rest.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: close" in rest
