@@ -3,7 +3,10 @@
 Each one runs in a subprocess with a timeout, against the fdevent the tests import (the
 checkout, or an install when the tests run from an unpacked sdist: ``PYTHONPATH`` and the
 working directory are where that fdevent lives), on every backend this machine has and on
-both cores. The servers are also
+both cores (conftest's ``core`` and ``backend``; ``FDEVENT_PURE=1`` picks the pure core in
+the subprocess). Nothing here imports ``fdevent.__main__``: the demo is a program like the
+examples, and its echo server and client are examples/echo_server.py and echo_client.py,
+tested here against each other. The servers are also
 checked for the classic event-loop bug, a busy spin after a client leaves: a level-triggered
 event left attached on a socket that stays readable or writable makes the process burn a whole
 CPU while doing nothing, which no output shows but ``/proc/PID/stat`` does.
@@ -23,11 +26,11 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import fdevent
-import fdevent.__main__ as demo
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Where the tests import fdevent from: the subprocesses must run the same one.
@@ -67,15 +70,6 @@ def _run(args: Sequence[str], pure: bool = False) -> subprocess.CompletedProcess
     )
 
 
-def _default_core() -> str:
-    """The core ``import fdevent`` picks without FDEVENT_PURE: the compiled one if it is built."""
-    try:
-        import fdevent._compiled  # noqa: F401
-    except ImportError:
-        return "pure"
-    return "compiled"
-
-
 def _summary(stdout: str) -> dict[str, str]:
     """The ``key: value`` lines that follow ``summary:`` in the demo's output."""
     _, sep, tail = stdout.partition("\nsummary:\n")
@@ -88,18 +82,17 @@ def _summary(stdout: str) -> dict[str, str]:
     return fields
 
 
-@pytest.fixture(params=[False, True], ids=["default-core", "pure-core"])
-def pure(request: pytest.FixtureRequest) -> bool:
-    """Whether the subprocess runs on the pure core (else on the default one)."""
-    value: bool = request.param
-    return value
+@pytest.fixture
+def pure(core: ModuleType) -> bool:
+    """Whether the subprocess runs on the pure core (else on the compiled one, the default),
+    for each of conftest's cores."""
+    return bool(core.CORE == "pure")
 
 
-@pytest.fixture(params=BACKENDS)
-def backend_name(request: pytest.FixtureRequest) -> str:
-    """A polling mechanism this machine has (named apart from conftest's ``backend``)."""
-    value: str = request.param
-    return value
+@pytest.fixture
+def backend_name(backend: str) -> str:
+    """Conftest's ``backend``, each polling mechanism this machine has, for a subprocess."""
+    return backend
 
 
 # --- python -m fdevent ---------------------------------------------------------------------
@@ -112,7 +105,7 @@ def test_demo_echoes_every_message(backend_name: str, pure: bool) -> None:
     assert proc.stdout.rstrip().endswith("result: OK"), proc.stdout
     s = _summary(proc.stdout)
     assert s["backend"] == backend
-    assert s["core"] == ("pure" if pure else _default_core())
+    assert s["core"] == ("pure" if pure else "compiled")
     assert s["clients"] == "5"
     assert s["connections"] == "5"
     assert s["messages"] == "100/100"
@@ -149,37 +142,18 @@ def test_busy_port_is_one_clear_line(serve: bool) -> None:
     assert proc.stderr == f"python -m fdevent: cannot listen on 127.0.0.1:{port}: {reason}\n"
 
 
-def test_demo_client_reports_a_corrupted_echo() -> None:
-    """The demo's verdict is worth something only if a wrong echo makes it fail."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(IO_TIMEOUT)
-
-    def corrupt_echo() -> None:
-        conn, _ = listener.accept()
-        with conn:
-            conn.settimeout(IO_TIMEOUT)
-            while data := conn.recv(65536):
-                conn.sendall(bytes(b ^ 1 for b in data))
-
-    server = threading.Thread(target=corrupt_echo, daemon=True)
-    server.start()
-    done: list[demo.EchoClient] = []
-    with fdevent.EventBase() as base:
-        client = demo.EchoClient(
-            base,
-            listener.getsockname(),
-            [b"hello", b"world"],
-            timeout=IO_TIMEOUT,
-            on_done=done.append,
-        )
-        client.start()
-        base.dispatch()
-    server.join(IO_TIMEOUT)
-    listener.close()
-    assert done == [client]
-    assert client.verified == 0
-    assert client.failure is not None
-    assert "altered" in client.failure
+def test_demo_that_times_out_fails(pure: bool) -> None:
+    """The demo's verdict is worth something only if it can fail: clients that have not
+    finished when ``--timeout`` gives up are failures, exit 1."""
+    args = ["-m", "fdevent", "--clients", "2", "--messages", "5", "--pause", "5"]
+    proc = _run([*args, "--timeout", "0.5"], pure=pure)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "gave up after 0.5 s" in proc.stdout
+    s = _summary(proc.stdout)
+    assert s["messages"] == "2/10"
+    assert "  FAILED client 0: stopped after 1 of 5 messages" in proc.stdout
+    assert "  FAILED client 1: stopped after 1 of 5 messages" in proc.stdout
+    assert proc.stdout.rstrip().endswith("result: FAILED")
 
 
 def _rss_kib(pid: int) -> int:
@@ -377,6 +351,68 @@ def test_echo_server_echoes_and_does_not_spin(
     assert proc.poll() is None, proc.communicate()
     # Still serving after both.
     assert _echo(port, b"still there\r\n") == b"still there\r\n"
+
+
+# --- examples/echo_client.py -----------------------------------------------------------------
+
+ECHO_CLIENT = str(ROOT / "examples" / "echo_client.py")
+#: What each echo_client.py connection sends with ``--messages 10``: every one of its sizes once.
+TEN_MESSAGES = 1 + 13 + 100 + 1000 + 4096 + 65536 + 7 + 32768 + 2 + 12345
+
+
+def test_echo_client_against_each_echo_server(
+    echo_server: tuple[subprocess.Popen[str], int], pure: bool
+) -> None:
+    """One client for every echo server here: examples/echo_server.py, seed_echo.py and
+    ``python -m fdevent --serve``."""
+    proc, port = echo_server
+    args = ["--port", str(port), "--clients", "3", "--messages", "10"]
+    client = _run([ECHO_CLIENT, *args], pure=pure)
+    assert client.returncode == 0, client.stdout + client.stderr
+    assert client.stdout.splitlines() == [
+        f"client {n}: 10 messages, {TEN_MESSAGES} bytes echoed intact" for n in range(3)
+    ]
+    assert client.stderr == ""
+    _assert_idle(proc.pid)
+    assert proc.poll() is None
+
+
+def test_echo_client_reports_a_corrupted_echo(pure: bool) -> None:
+    """The client's verdict is worth something only if a wrong echo makes it fail."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(IO_TIMEOUT)
+
+    def corrupt_echo() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(IO_TIMEOUT)
+            while data := conn.recv(65536):
+                conn.sendall(bytes(b ^ 1 for b in data))
+
+    server = threading.Thread(target=corrupt_echo, daemon=True)
+    server.start()
+    try:
+        port = listener.getsockname()[1]
+        args = ["--port", str(port), "--clients", "1", "--messages", "2"]
+        client = _run([ECHO_CLIENT, *args], pure=pure)
+        server.join(IO_TIMEOUT)
+    finally:
+        listener.close()
+    assert client.returncode == 1, client.stdout + client.stderr
+    assert client.stdout == ""
+    assert client.stderr == "echo_client: client 0: message 0 (1 bytes) came back altered\n"
+
+
+def test_echo_client_connection_refused(pure: bool) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))  # bound, not listening: refused
+        port = probe.getsockname()[1]
+        client = _run([ECHO_CLIENT, "--port", str(port), "--clients", "2"], pure=pure)
+    assert client.returncode == 1
+    assert client.stdout == ""
+    lines = client.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["echo_client"] * 2, client.stderr
+    assert all("refused" in line.lower() for line in lines), client.stderr
 
 
 def test_mockclock_example_tests_pass_fast(pure: bool, backend_name: str) -> None:

@@ -1,8 +1,8 @@
 """The wave-2 examples, run as programs: graceful_shutdown.py, worker_threads.py, prefork.py.
 
-Each runs in a subprocess against 127.0.0.1, on both cores and every backend (chosen through
-``FDEVENT_PURE`` and ``FDEVENT_BACKEND``), every wait bounded; a process still running at the
-end is killed by its PID.
+Each runs in a subprocess against 127.0.0.1, on both cores and every backend (conftest's
+``core`` and ``backend``, passed on through ``FDEVENT_PURE`` and ``FDEVENT_BACKEND``), every
+wait bounded; a process still running at the end is killed by its PID.
 """
 
 from __future__ import annotations
@@ -14,29 +14,27 @@ import signal
 import socket
 import time
 from collections.abc import Iterator
+from types import ModuleType
 
 import pytest
 from subproc import WAIT, Program, pid_alive
 
-import fdevent
 
-BACKENDS = fdevent.supported_backends()
-
-
-@pytest.fixture(params=[False, True], ids=["default-core", "pure-core"])
-def pure(request: pytest.FixtureRequest) -> bool:
-    value: bool = request.param
-    return value
+@pytest.fixture
+def pure(core: ModuleType) -> bool:
+    """Whether the subprocess runs on the pure core (else on the compiled one), for each of
+    conftest's cores."""
+    return bool(core.CORE == "pure")
 
 
-@pytest.fixture(params=BACKENDS)
-def backend_name(request: pytest.FixtureRequest) -> str:
-    value: str = request.param
-    return value
+@pytest.fixture
+def backend_name(backend: str) -> str:
+    """Conftest's ``backend``, for a subprocess."""
+    return backend
 
 
 def core_name(pure: bool) -> str:
-    return "pure" if pure else fdevent.CORE
+    return "pure" if pure else "compiled"
 
 
 def wait_gone(pids: set[int], timeout: float = WAIT) -> set[int]:

@@ -1,6 +1,6 @@
 """The stream examples, run as programs: chat, HTTP hello, TLS echo, the line client.
 
-Each runs in a subprocess against the working tree, on the default and the pure core; the
+Each runs in a subprocess against the working tree, on both cores (conftest's ``core``); the
 servers are checked for a busy spin once their clients have left (see test_examples.py).
 """
 
@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -30,10 +31,11 @@ from test_examples import (
 LINE_CLIENT = str(ROOT / "examples" / "line_client.py")
 
 
-@pytest.fixture(params=[False, True], ids=["default-core", "pure-core"])
-def pure(request: pytest.FixtureRequest) -> bool:
-    value: bool = request.param
-    return value
+@pytest.fixture
+def pure(core: ModuleType) -> bool:
+    """Whether the subprocess runs on the pure core (else on the compiled one), for each of
+    conftest's cores."""
+    return bool(core.CORE == "pure")
 
 
 def _start(args: Sequence[str], pure: bool) -> tuple[subprocess.Popen[str], int]:

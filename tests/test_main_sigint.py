@@ -2,28 +2,31 @@
 
 SIGINT is sent only once the program has printed its first line, which it does from inside
 the part that handles Ctrl-C; the demo is slowed down (long pauses between messages) so that
-the signal lands while its loop runs. Both cores, every backend.
+the signal lands while its loop runs. Both cores (conftest's ``core``), every backend
+(conftest's ``backend``), each in a subprocess: no test imports ``fdevent.__main__``.
 """
 
 from __future__ import annotations
 
 import signal
+from types import ModuleType
 
 import pytest
 from subproc import Program
 
-import fdevent
 
-BACKENDS = fdevent.supported_backends()
-
-
-@pytest.fixture(params=[False, True], ids=["default-core", "pure-core"])
-def pure(request: pytest.FixtureRequest) -> bool:
-    value: bool = request.param
-    return value
+@pytest.fixture
+def pure(core: ModuleType) -> bool:
+    """Whether the subprocess runs on the pure core (else on the compiled one)."""
+    return bool(core.CORE == "pure")
 
 
-@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.fixture
+def backend_name(backend: str) -> str:
+    """Conftest's ``backend``, for a subprocess."""
+    return backend
+
+
 def test_demo_ctrl_c_prints_the_summary_and_exits_0(pure: bool, backend_name: str) -> None:
     args = ["-m", "fdevent", "--backend", backend_name, "--pause", "5", "--messages", "50"]
     with Program(args, pure) as prog:
@@ -43,7 +46,6 @@ def test_demo_ctrl_c_prints_the_summary_and_exits_0(pure: bool, backend_name: st
         assert "  messages: 250/250" not in out, str(prog)
 
 
-@pytest.mark.parametrize("backend_name", BACKENDS)
 def test_serve_ctrl_c_prints_what_it_served_and_exits_0(pure: bool, backend_name: str) -> None:
     args = ["-m", "fdevent", "--serve", "--port", "0", "--backend", backend_name]
     with Program(args, pure) as prog:
@@ -55,9 +57,9 @@ def test_serve_ctrl_c_prints_what_it_served_and_exits_0(pure: bool, backend_name
         assert prog.lines[-1] == "stopped: 0 connections, 0 bytes echoed", str(prog)
 
 
-def test_demo_run_to_the_end_is_not_marked_interrupted() -> None:
+def test_demo_run_to_the_end_is_not_marked_interrupted(pure: bool) -> None:
     """The summary line of an uninterrupted run is unchanged by the Ctrl-C handling."""
-    with Program(["-m", "fdevent", "--clients", "1", "--messages", "2"], pure=False) as prog:
+    with Program(["-m", "fdevent", "--clients", "1", "--messages", "2"], pure) as prog:
         rc = prog.wait()
         assert rc == 0, str(prog)
         assert prog.lines[-1] == "result: OK", str(prog)
