@@ -10,6 +10,11 @@ came back intact, 1 otherwise; Ctrl-C ends the demo early with the summary so fa
 ``result: INTERRUPTED`` (exit 0, unless an echo already came back wrong). ``--serve`` runs
 the server alone, on port 1246, until Ctrl-C: try ``telnet localhost 1246``.
 
+Ctrl-C is a ``Signal`` event rather than a ``KeyboardInterrupt``: its callback runs in the
+loop like any other and breaks it, so the interrupt never lands in the middle of a call into
+the base (where, on the pure core, it can leave the base's lock taken and the next call
+waiting for it forever), and the summary is made from a consistent state.
+
 The server is examples/echo_server.py and the clients are examples/echo_client.py, written
 again here in a few lines each, with counters for the summary. They are not imported from
 examples/: an installed fdevent has no examples/ next to it, and this demo must run
@@ -19,8 +24,8 @@ wherever fdevent is installed, on nothing but its public API.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import random
+import signal
 import socket
 import sys
 import time
@@ -187,6 +192,12 @@ def demo(args: argparse.Namespace) -> int:
         host, port = server.listener.address[:2]
         ticks, interrupted = 0, False
 
+        def on_ctrl_c(signum: int, events: int, arg: Any) -> None:
+            nonlocal interrupted
+            interrupted = True
+            say("interrupted (Ctrl-C)")
+            base.loopbreak()
+
         def client_done() -> None:
             if all(c.done for c in clients):
                 base.loopexit()  # the Ticker would keep dispatch() running
@@ -205,19 +216,16 @@ def demo(args: argparse.Namespace) -> int:
         total = args.clients * args.messages
         expected = sum(len(m) for ms in sent for m in ms)
         clients = [Client(base, (host, port), ms, args.pause, client_done) for ms in sent]
-        try:  # Ctrl-C from the first line on ends the demo with its summary, not a traceback
-            say(
-                f"echo server on {host}:{port} (backend {base.backend}, core {fdevent.CORE}); "
-                f"{args.clients} clients x {args.messages} messages, {expected} bytes"
-            )
-            fdevent.Ticker(base, on_tick).attach(args.tick)
-            fdevent.Timer(base, on_timeout).attach(args.timeout)
-            if not clients:
-                base.loopexit()
-            base.dispatch()
-        except KeyboardInterrupt:
-            interrupted = True
-            say("interrupted (Ctrl-C)")
+        fdevent.Signal(base, signal.SIGINT, on_ctrl_c).attach()  # from the first line on
+        say(
+            f"echo server on {host}:{port} (backend {base.backend}, core {fdevent.CORE}); "
+            f"{args.clients} clients x {args.messages} messages, {expected} bytes"
+        )
+        fdevent.Ticker(base, on_tick).attach(args.tick)
+        fdevent.Timer(base, on_timeout).attach(args.timeout)
+        if not clients:
+            base.loopexit()
+        base.dispatch()
         for client in clients:
             client.stream.close()
         server.close()
@@ -266,13 +274,13 @@ def serve(args: argparse.Namespace) -> int:
         if server is None:
             return 1
         host, port = server.listener.address[:2]
-        with contextlib.suppress(KeyboardInterrupt):  # from the first line on: a clean stop
-            print(
-                f"echo server on {host}:{port} (backend {base.backend}, core {fdevent.CORE}); "
-                f"try: telnet {host} {port}; Ctrl-C stops it",
-                flush=True,
-            )
-            base.dispatch()
+        fdevent.Signal(base, signal.SIGINT, lambda signum, events, arg: base.loopbreak()).attach()
+        print(
+            f"echo server on {host}:{port} (backend {base.backend}, core {fdevent.CORE}); "
+            f"try: telnet {host} {port}; Ctrl-C stops it",
+            flush=True,
+        )
+        base.dispatch()
         server.close()
     print(f"stopped: {server.connections} connections, {server.bytes_echoed} bytes echoed")
     return 0

@@ -46,6 +46,19 @@ def test_demo_ctrl_c_prints_the_summary_and_exits_0(pure: bool, backend_name: st
         assert "  messages: 250/250" not in out, str(prog)
 
 
+def test_demo_ctrl_c_in_full_flow(pure: bool, backend_name: str) -> None:
+    """Ctrl-C while every client is busy sending and checking, not pausing."""
+    args = ["-m", "fdevent", "--backend", backend_name, "--pause", "0", "--messages", "1000"]
+    with Program(args, pure) as prog:
+        prog.expect(r"\] tick 1: ")
+        prog.signal(signal.SIGINT)
+        assert prog.wait() == 0, str(prog)
+        assert "Traceback" not in prog.stderr, str(prog)
+        assert "  interrupted: yes" in prog.stdout, str(prog)
+        assert "FAILED" not in prog.stdout, str(prog)
+        assert prog.lines[-1] == "result: INTERRUPTED", str(prog)
+
+
 def test_serve_ctrl_c_prints_what_it_served_and_exits_0(pure: bool, backend_name: str) -> None:
     args = ["-m", "fdevent", "--serve", "--port", "0", "--backend", backend_name]
     with Program(args, pure) as prog:
