@@ -11,9 +11,9 @@ came back intact, 1 otherwise; Ctrl-C ends the demo early with the summary so fa
 the server alone, on port 1246, until Ctrl-C: try ``telnet localhost 1246``.
 
 Ctrl-C is a ``Signal`` event rather than a ``KeyboardInterrupt``: its callback runs in the
-loop like any other and breaks it, so the interrupt never lands in the middle of a call into
-the base (where, on the pure core, it can leave the base's lock taken and the next call
-waiting for it forever), and the summary is made from a consistent state.
+loop like any other and breaks it, so no exception lands in the middle of a call into the
+base (on the pure core, one can leave the base's lock taken), and the summary is made from a
+consistent state.
 
 The server is examples/echo_server.py and the clients are examples/echo_client.py, written
 again here in a few lines each, with counters for the summary. They are not imported from

@@ -1,9 +1,10 @@
 """``python -m fdevent`` stopped with Ctrl-C (SIGINT) ends cleanly: its summary, exit 0.
 
-SIGINT is sent only once the program has printed its first line, which it does from inside
-the part that handles Ctrl-C; the demo is slowed down (long pauses between messages) so that
-the signal lands while its loop runs. Both cores (conftest's ``core``), every backend
-(conftest's ``backend``), each in a subprocess: no test imports ``fdevent.__main__``.
+The demo handles Ctrl-C with a ``Signal`` event from its first line on; SIGINT is sent once
+its first progress line (a Ticker's) shows the loop running: while the loop waits (the
+clients pause 5 s between messages), and while it is busy (no pause). Both cores
+(conftest's ``core``), every backend (conftest's ``backend``), each in a subprocess: no test
+imports ``fdevent.__main__``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def test_demo_ctrl_c_prints_the_summary_and_exits_0(pure: bool, backend_name: st
     args = ["-m", "fdevent", "--backend", backend_name, "--pause", "5", "--messages", "50"]
     with Program(args, pure) as prog:
         prog.expect(r"echo server on 127\.0\.0\.1:\d+ ")
-        # The clients have sent their first messages and now wait 5 s before the next.
+        prog.expect(r"\] tick 1: ")  # the clients now wait 5 s between messages
         prog.signal(signal.SIGINT)
         rc = prog.wait()
         assert rc == 0, str(prog)
@@ -47,7 +48,8 @@ def test_demo_ctrl_c_prints_the_summary_and_exits_0(pure: bool, backend_name: st
 
 
 def test_demo_ctrl_c_in_full_flow(pure: bool, backend_name: str) -> None:
-    """Ctrl-C while every client is busy sending and checking, not pausing."""
+    """Ctrl-C while every client is busy sending and checking, not pausing: the signal
+    arrives while the loop runs callbacks and calls into the base, not only while it polls."""
     args = ["-m", "fdevent", "--backend", backend_name, "--pause", "0", "--messages", "1000"]
     with Program(args, pure) as prog:
         prog.expect(r"\] tick 1: ")
