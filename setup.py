@@ -35,31 +35,11 @@ from setuptools import Extension, setup
 HERE = Path(__file__).parent.resolve()
 #: Paths relative to HERE; the build runs there (Cython records paths relative to it).
 PURE = Path("fdevent", "_pure")
+COMPILED = Path("fdevent", "_compiled")
 STAGE = Path("build", "cysrc")
-MODULES = [
-    "_checks",
-    "_record",
-    "_sync",
-    "_timeheap",
-    "_evmap",
-    "_timing",
-    "event",
-    "base",
-    "_snapshot",
-    "backends/_poller",
-    "backends/epoll",
-    "backends/poll",
-    "backends/select",
-    "backends/kqueue",
-    "buffer",
-    "_streamio",
-    "_streamcore",
-    "_streamtls",
-    "stream",
-    "_connect",
-    "listener",
-]
-HEADERS = ["_cext.h", "_streamio.h"]
+#: Modules of the one source that stay Python: the shim is what the pure core uses when
+#: Cython is not installed, and the compiled core never imports it.
+NOT_COMPILED = {"clib/shim"}
 DIRECTIVES = {
     "language_level": 3,
     # Methods as cyfunctions: inspect.signature() and help() see their real signatures.
@@ -70,25 +50,48 @@ DIRECTIVES = {
 }
 
 
+def _modules() -> list[str]:
+    """Every module of the one source to compile, as a path under ``_pure`` without ``.py``."""
+    found = (p.relative_to(PURE).with_suffix("").as_posix() for p in PURE.rglob("*.py"))
+    return sorted(m for m in found if not m.endswith("__init__") and m not in NOT_COMPILED)
+
+
+def _subpackages() -> list[Path]:
+    """``_pure`` and each folder under it that is a package, relative to ``_pure``."""
+    return sorted(p.parent.relative_to(PURE) for p in PURE.rglob("__init__.py"))
+
+
+def packages() -> list[str]:
+    """The import packages to install: fdevent, its pure core and the compiled twin's tree."""
+    found = ["fdevent"]
+    for root in ("fdevent._pure", "fdevent._compiled"):
+        found += [".".join((root, *sub.parts)) for sub in _subpackages()]
+    return found
+
+
 def _stage() -> None:
-    # fdevent/__init__.py and fdevent/_compiled/{__init__.py,*.pxd,_cext.h,backends/...}: the
-    # package tree under which Cython looks up fdevent._compiled.<name>'s declarations. copy2
-    # keeps the times, so cythonize regenerates only what changed.
+    # build/cysrc/fdevent/_compiled/...: the .pxd files and headers of every module, in the
+    # package tree under which Cython looks up fdevent._compiled.<path>'s declarations and
+    # resolves their relative cimports. copy2 keeps the times, so cythonize regenerates only
+    # what changed. The __init__.py files are Python (the core's names, the pollers'
+    # factory): they are copied into fdevent/_compiled as they are, not compiled.
     if (STAGE / "fdevent").exists():
         shutil.rmtree(STAGE / "fdevent")
-    dest = STAGE / "fdevent" / "_compiled"
-    (dest / "backends").mkdir(parents=True)
-    for init in ("__init__.py", "_compiled/__init__.py", "_compiled/backends/__init__.py"):
-        (STAGE / "fdevent" / init).write_text("")
-    for name in [m + ".pxd" for m in MODULES] + HEADERS:
-        src = PURE / name
-        if src.exists():
-            shutil.copy2(src, dest / name)
-    # The compiled pollers' package: its __init__ (the factory) stays Python, so it is copied
-    # into the source tree next to the compiled modules rather than compiled.
-    pkg = Path("fdevent", "_compiled", "backends")
-    pkg.mkdir(exist_ok=True)
-    shutil.copyfile(PURE / "backends" / "__init__.py", pkg / "__init__.py")
+    (STAGE / "fdevent").mkdir(parents=True)
+    (STAGE / "fdevent" / "__init__.py").write_text("")
+    subs = _subpackages()
+    if COMPILED.is_dir():
+        # A folder the one source no longer has (moved or renamed): its old build goes.
+        for old in [p for p in COMPILED.rglob("*") if p.is_dir() and p.name != "__pycache__"]:
+            if old.exists() and old.relative_to(COMPILED) not in subs:
+                shutil.rmtree(old)
+    for sub in subs:
+        (STAGE / COMPILED / sub).mkdir(parents=True, exist_ok=True)
+        (STAGE / COMPILED / sub / "__init__.py").write_text("")
+        (COMPILED / sub).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(PURE / sub / "__init__.py", COMPILED / sub / "__init__.py")
+    for src in [*PURE.rglob("*.pxd"), *PURE.rglob("*.h")]:
+        shutil.copy2(src, STAGE / COMPILED / src.relative_to(PURE))
 
 
 # --- argument errors worded as CPython words them ------------------------------------------
@@ -246,14 +249,15 @@ def _extensions() -> list[Extension]:
     os.chdir(HERE)
     try:
         _stage()
+        modules = _modules()
         exts = [
             Extension(
                 "fdevent._compiled." + name.replace("/", "."),
                 [str(PURE / (name + ".py"))],
-                include_dirs=[str(STAGE / "fdevent" / "_compiled")],
+                include_dirs=[str(STAGE / COMPILED / "clib")],
                 extra_compile_args=cflags,
             )
-            for name in MODULES
+            for name in modules
         ]
         exts = cythonize(  # type: ignore[no-untyped-call]
             exts,
@@ -264,7 +268,7 @@ def _extensions() -> list[Extension]:
         )
         counts = [
             _argument_errors(Path(ext.sources[0]), ext.name, PURE / (name + ".py"))
-            for ext, name in zip(exts, MODULES, strict=True)
+            for ext, name in zip(exts, modules, strict=True)
         ]
         if not any(counts):
             raise RuntimeError("no argument-error call found in Cython's output: has it changed?")
@@ -273,4 +277,4 @@ def _extensions() -> list[Extension]:
         os.chdir(cwd)
 
 
-setup(ext_modules=_extensions())
+setup(ext_modules=_extensions(), packages=packages())

@@ -21,10 +21,13 @@ reason, once, and the pure core.
 
 from __future__ import annotations
 
+import importlib
 import importlib.machinery
 import os
 import warnings
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ._flags import (
     BEV_CONNECTED,
@@ -45,71 +48,9 @@ from ._flags import (
     PRIORITY_MEDIUM,
 )
 from ._observe import Stats
-from ._pure.backends import supported as _supported
-
-
-def _compiled_core_built() -> bool:
-    """Whether ``fdevent/_compiled`` holds extension modules (of any Python version)."""
-    suffixes = (*importlib.machinery.EXTENSION_SUFFIXES, ".so", ".pyd")
-    folder = Path(__file__).parent / "_compiled"
-    return any(p.name.endswith(suffixes) for p in folder.iterdir())
-
-
-if os.environ.get("FDEVENT_PURE", "") not in ("", "0"):
-    from ._pure import (
-        CORE,
-        Buffer,
-        Event,
-        EventBase,
-        Listener,
-        Signal,
-        Stream,
-        Ticker,
-        Timer,
-        connect,
-    )
-else:
-    try:
-        from ._compiled import (
-            CORE,
-            Buffer,
-            Event,
-            EventBase,
-            Listener,
-            Signal,
-            Stream,
-            Ticker,
-            Timer,
-            connect,
-        )
-    except Exception as exc:  # ImportError, or Cython's ValueError for a binary mismatch
-        if _compiled_core_built():
-            warnings.warn(
-                f"fdevent's compiled core is installed but does not import ({exc!r}); "
-                "using the pure-Python core (set FDEVENT_PURE=1 to choose it and silence this)",
-                RuntimeWarning,
-                stacklevel=1,
-            )
-        from ._pure import (
-            CORE,
-            Buffer,
-            Event,
-            EventBase,
-            Listener,
-            Signal,
-            Stream,
-            Ticker,
-            Timer,
-            connect,
-        )
+from ._platform import supported as supported_backends
 
 __version__ = "0.1.0"
-
-
-def supported_backends() -> list[str]:
-    """Return the polling mechanisms this machine has, best first (the default is first)."""
-    return _supported()
-
 
 __all__ = [
     "BEV_CONNECTED",
@@ -141,3 +82,48 @@ __all__ = [
     "connect",
     "supported_backends",
 ]
+
+
+def _compiled_core_built() -> bool:
+    """Whether ``fdevent/_compiled`` holds extension modules (of any Python version)."""
+    suffixes = (*importlib.machinery.EXTENSION_SUFFIXES, ".so", ".pyd")
+    folder = Path(__file__).parent / "_compiled"
+    return folder.is_dir() and any(p.name.endswith(suffixes) for p in folder.rglob("*"))
+
+
+def _load_core() -> ModuleType:
+    """The core package to publish: ``fdevent._compiled`` unless asked or forced otherwise."""
+    if os.environ.get("FDEVENT_PURE", "") not in ("", "0"):
+        return importlib.import_module("._pure", __name__)
+    try:
+        return importlib.import_module("._compiled", __name__)
+    except Exception as exc:  # ImportError, or Cython's ValueError for a binary mismatch
+        if _compiled_core_built():
+            warnings.warn(
+                f"fdevent's compiled core is installed but does not import ({exc!r}); "
+                "using the pure-Python core (set FDEVENT_PURE=1 to choose it and silence this)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return importlib.import_module("._pure", __name__)
+
+
+if TYPE_CHECKING:
+    # Type checkers read the reference core: the compiled one is the same source.
+    from ._pure import (
+        CORE,
+        Buffer,
+        Event,
+        EventBase,
+        Listener,
+        Signal,
+        Stream,
+        Ticker,
+        Timer,
+        connect,
+    )
+else:
+    # The core's names are those of __all__ this module does not define itself.
+    _core = _load_core()
+    globals().update({name: getattr(_core, name) for name in __all__ if name not in globals()})
+    del _core

@@ -88,18 +88,3 @@ BEV_EOF = 0x10
 BEV_ERROR = 0x20
 BEV_TIMEOUT = 0x40
 BEV_CONNECTED = 0x80
-
-_BEV_NAMES = (
-    (BEV_READING, "BEV_READING"),
-    (BEV_WRITING, "BEV_WRITING"),
-    (BEV_EOF, "BEV_EOF"),
-    (BEV_ERROR, "BEV_ERROR"),
-    (BEV_TIMEOUT, "BEV_TIMEOUT"),
-    (BEV_CONNECTED, "BEV_CONNECTED"),
-)
-
-
-def bev_repr(mask: int) -> str:
-    """Render a stream event mask as ``BEV_EOF|BEV_READING`` (``0`` for none)."""
-    names = [name for bit, name in _BEV_NAMES if mask & bit]
-    return "|".join(names) if names else "0"

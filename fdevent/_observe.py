@@ -2,9 +2,11 @@
 
 The base keeps only C counters on its hot path (``base.py``); everything a person reads is
 built here, off the hot path, from the public ``Event`` attributes.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: ``Stats`` is a NamedTuple, whose fields'
+annotations are read at class creation, and string ones show as ``ForwardRef('int')`` in its
+signature and ``help()``.
+"""
 
 import logging
 import os
@@ -75,13 +77,17 @@ def slow_callback(event: Any, seconds: float) -> None:
 
 
 def unclosed(base: Any, attached: int) -> None:
-    """Debug mode: a base is being collected with events attached."""
-    warnings.warn(
-        f"unclosed {base!r}: garbage-collected with {attached} event(s) attached",
-        ResourceWarning,
-        stacklevel=2,
-        source=base,
-    )
+    """Debug mode: a base is being collected with events attached.
+
+    Reported twice: as a ``ResourceWarning`` (what ``-W error``, pytest and tracemalloc's
+    ``source`` act on) and as a warning on the ``fdevent`` logger. Python's default filters
+    ignore ResourceWarning outside ``-X dev``, and debug mode was asked for to be told: the
+    log line shows by default (logging's last resort prints warnings to stderr), as the slow
+    callback report does.
+    """
+    message = f"unclosed {base!r}: garbage-collected with {attached} event(s) attached"
+    warnings.warn(message, ResourceWarning, stacklevel=2, source=base)
+    logger.warning("%s", message)
 
 
 def dump(rows: list[tuple[Any, float | None, bool]], header: str, file: IO[str] | None) -> None:

@@ -32,7 +32,6 @@ import os
 import signal
 import threading
 import weakref
-from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -69,11 +68,6 @@ def _handler(signum: int, frame: FrameType | None) -> None:
         return
     for base in list(watchers.keys()):
         base._signal_arrived(signum)
-
-
-def handler() -> Callable[[int, FrameType | None], None]:
-    """fdevent's signal handler (tests compare ``signal.getsignal`` with it)."""
-    return _handler
 
 
 def watch(signum: int, base: Any) -> None:

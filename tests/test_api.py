@@ -9,7 +9,9 @@ import weakref
 from typing import Any
 
 import pytest
-from helpers import Recorder, drain, noop, spin
+from support.loop import spin
+from support.recorder import Recorder, noop
+from support.sockets import drain
 
 import fdevent
 from fdevent._flags import (
@@ -452,6 +454,35 @@ def test_priority_out_of_range(base: Any, core: Any, bad: int) -> None:
 def test_priorities_out_of_range(core: Any, backend: str, n: int) -> None:
     with pytest.raises(ValueError, match=str(n)):
         core.EventBase(backend=backend, priorities=n)
+
+
+@pytest.mark.parametrize(
+    ("levels", "high", "medium", "low"),
+    [(1, 0, 0, 0), (3, 0, 1, 2), (10, 0, 5, 9), (256, 0, 128, 255)],
+)
+def test_priority_names_are_relative_to_the_base(
+    core: Any, backend: str, levels: int, high: int, medium: int, low: int
+) -> None:
+    with core.EventBase(backend=backend, priorities=levels) as base:
+        made = {
+            name: core.Timer(base, Recorder(), priority=prio)
+            for name, prio in (
+                ("high", PRIORITY_HIGH),
+                ("medium", PRIORITY_MEDIUM),
+                ("low", PRIORITY_LOW),
+            )
+        }
+        assert [made[n].priority for n in ("high", "medium", "low")] == [high, medium, low]
+        default = core.Timer(base, Recorder())
+        assert default.priority == medium  # PRIORITY_MEDIUM is the default of any base
+        ev = core.Timer(base, Recorder())
+        ev.priority = PRIORITY_LOW
+        assert ev.priority == low and type(ev.priority) is int
+
+
+def test_priority_names_compare_as_the_default_levels() -> None:
+    assert (PRIORITY_HIGH, PRIORITY_MEDIUM, PRIORITY_LOW) == (0, 1, 2)
+    assert repr(PRIORITY_LOW) == "fdevent.PRIORITY_LOW"
 
 
 # -- once --------------------------------------------------------------------------------------

@@ -181,6 +181,32 @@ def test_readline_bad_arguments(core: ModuleType) -> None:
     assert buf.read() == b"a\n"
 
 
+def test_every_error_names_the_parameter(core: ModuleType) -> None:
+    # Each message names the argument as the signature does, so the mistake is found at once.
+    buf = core.Buffer()
+    buf.add(b"hello\n")
+    calls: list[tuple[Any, type[Exception], str]] = [
+        (lambda: buf.add("x"), TypeError, "data must be a bytes-like object, not str"),
+        (lambda: buf.find("o"), TypeError, "sub must be a bytes-like object, not str"),
+        (lambda: buf.find(5), TypeError, "sub must be a bytes-like object, not int"),
+        (lambda: buf.readline(eol="\n"), TypeError, "eol must be a bytes-like object, not str"),
+        (lambda: buf.readline(None), TypeError, "eol must be a bytes-like object, not NoneType"),
+        (lambda: buf.readline(b""), ValueError, "eol must not be empty"),
+        (lambda: buf.readline(limit=1.5), TypeError, "limit must be an int, not float"),
+        (lambda: buf.readline(limit=-1), ValueError, "limit must be >= 0, got -1"),
+        (lambda: buf.read("1"), TypeError, "n must be an int, not str"),
+        (lambda: buf.read(-2), ValueError, "n must be >= 0 or -1 (all), got -2"),
+        (lambda: buf.peek(True), TypeError, "n must be an int, not bool"),
+        (lambda: buf.readexactly(-1), ValueError, "n must be >= 0, got -1"),
+        (lambda: buf.drain(None), TypeError, "n must be an int, not NoneType"),
+    ]
+    for call, kind, message in calls:
+        with pytest.raises(kind) as info:
+            call()
+        assert str(info.value) == message
+    assert buf.read() == b"hello\n"  # nothing was taken by a refused call
+
+
 def test_many_small_adds_keep_order(core: ModuleType) -> None:
     buf = core.Buffer()
     expected = bytearray()

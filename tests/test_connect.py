@@ -8,7 +8,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from streamhelp import Events, open_fds, recv_all, run_for, run_until
+from support.sockets import open_fds, recv_all
+from support.streams import Events, run_for, run_until
 
 from fdevent import BEV_CONNECTED, BEV_ERROR, BEV_TIMEOUT, BEV_WRITING
 

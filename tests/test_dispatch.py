@@ -11,18 +11,9 @@ import time
 from typing import Any
 
 import pytest
-from helpers import (
-    EDGE_BACKENDS,
-    SLACK,
-    Recorder,
-    assert_deadline_order,
-    attach_bracketed,
-    drain,
-    logger,
-    noop,
-    spin,
-    timed,
-)
+from support.loop import EDGE_BACKENDS, SLACK, assert_deadline_order, attach_bracketed, spin, timed
+from support.recorder import Recorder, logger, noop
+from support.sockets import drain
 
 from fdevent._flags import (
     EV_ET,
@@ -182,6 +173,15 @@ def test_higher_priority_activated_by_a_callback_waits(core: Any, backend: str) 
         assert log == ["low1", "low2"]
         b.loop(nonblock=True)
         assert log == ["low1", "low2", "high"]
+
+
+def test_low_runs_after_the_default_on_a_ten_level_base(core: Any, backend: str) -> None:
+    order: list[str] = []
+    with core.EventBase(backend=backend, priorities=10) as base:
+        for name, prio in (("low", PRIORITY_LOW), ("default", None), ("high", PRIORITY_HIGH)):
+            core.Timer(base, lambda fd, ev, arg: order.append(arg), name, prio).attach(0)
+        base.dispatch()
+    assert order == ["high", "default", "low"]
 
 
 # -- the snapshot rule ---------------------------------------------------------------------------

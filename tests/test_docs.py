@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted(
     [
         ROOT / "README.md",

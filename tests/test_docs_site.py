@@ -51,28 +51,21 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from support import ROOT
+from support.programs import IO_TIMEOUT, RUN_TIMEOUT, cpu_seconds, env_for, read_first_line
 
 import fdevent
 import fdevent.testing
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-#: Where the tests import fdevent from (the checkout, or an installed wheel when the tests run
-#: from an unpacked sdist): the programs must run that same fdevent, compiled core included.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
 #: The pages whose code blocks are checked.
 CHECKED_DIRS = ("tutorial", "howto", "explanation")
-#: Seconds a program may take: generous, as CI machines are slow; each takes about 1 s.
-RUN_TIMEOUT = 60.0
-#: Seconds to wait for a server's address or for one client operation.
-IO_TIMEOUT = 10.0
 #: How many programs run at once (they mostly wait; the machine may have 2 cores).
 PARALLEL = 3
 #: The idle timeout a ``serve-echo-idle`` server is given, in seconds.
@@ -247,18 +240,6 @@ def test_python_block_compiles(block: Block) -> None:
 # --- the programs ----------------------------------------------------------------------------
 
 
-def _env(core: str, backend: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("FDEVENT_PURE", None)
-    env["FDEVENT_BACKEND"] = backend
-    if core == "pure":
-        env["FDEVENT_PURE"] = "1"
-    path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(IMPORT_ROOT) + (os.pathsep + path if path else "")
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def _write(block: Block, where: Path) -> Path:
     path = where / block.options["caption"]
     path.write_text(block.code, encoding="utf-8")
@@ -270,7 +251,7 @@ def _check_block(block: Block, core: str, backend: str) -> None:
     with tempfile.TemporaryDirectory(prefix="fdevent-docs-") as where:
         tmp_path = Path(where)
         program = _write(block, tmp_path)
-        env = _env(core, backend)
+        env = env_for(core == "pure", backend)
         if "serve-echo" in block.classes:
             _drive_echo_server(block, program, env, tmp_path)
             return
@@ -333,14 +314,9 @@ def test_runnable_block(
 
 
 def _read_address(proc: subprocess.Popen[str]) -> int:
-    assert proc.stdout is not None
-    found: list[str] = []
-    reader = threading.Thread(target=lambda: found.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
-    reader.join(IO_TIMEOUT)
-    assert found, "the server printed nothing"
-    m = re.search(r"127\.0\.0\.1:(\d+)", found[0])
-    assert m, f"no 127.0.0.1:PORT in the server's first line: {found[0]!r}"
+    first = read_first_line(proc)
+    m = re.search(r"127\.0\.0\.1:(\d+)", first)
+    assert m, f"no 127.0.0.1:PORT in the server's first line: {first!r}"
     return int(m[1])
 
 
@@ -386,20 +362,13 @@ def _echo(port: int, payload: bytes) -> bytes:
         return _echo_on(sock, payload)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` from /proc/PID/stat (fields 14 and 15)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _assert_idle(block: Block, pid: int) -> None:
     if not Path(f"/proc/{pid}/stat").exists():
         return  # no /proc: the echo checks still ran
     time.sleep(0.1)  # the server handles what just happened
-    before = _cpu_seconds(pid)
+    before = cpu_seconds(pid)
     time.sleep(0.4)
-    used = _cpu_seconds(pid) - before
+    used = cpu_seconds(pid) - before
     # Idle, a server sleeps in the poller: ~0 s. A spinning one shows up to 0.4 s here (less
     # when the other programs of the run compete for the CPU, but well above 0.05).
     assert used <= 0.05, f"{block.id}: {used:.2f} s of CPU in 0.4 s while idle"

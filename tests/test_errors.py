@@ -12,7 +12,8 @@ import socket
 from typing import Any
 
 import pytest
-from helpers import Recorder, noop, spin, timed
+from support.loop import spin, timed
+from support.recorder import Recorder, noop
 
 import fdevent
 from fdevent._flags import EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE

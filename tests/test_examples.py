@@ -3,8 +3,8 @@
 Each one runs in a subprocess with a timeout, against the fdevent the tests import (the
 checkout, or an install when the tests run from an unpacked sdist: ``PYTHONPATH`` and the
 working directory are where that fdevent lives), on every backend this machine has and on
-both cores (conftest's ``core`` and ``backend``; ``FDEVENT_PURE=1`` picks the pure core in
-the subprocess). Nothing here imports ``fdevent.__main__``: the demo is a program like the
+both cores (conftest's ``backend_name`` and ``pure``: ``FDEVENT_PURE=1`` picks the pure core
+in the subprocess). Nothing here imports ``fdevent.__main__``: the demo is a program like the
 examples, and its echo server and client are examples/echo_server.py and echo_client.py,
 tested here against each other. The servers are also
 checked for the classic event-loop bug, a busy spin after a client leaves: a level-triggered
@@ -26,43 +26,28 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from support import IMPORT_ROOT, ROOT
+from support.programs import (
+    IO_TIMEOUT,
+    RUN_TIMEOUT,
+    assert_idle,
+    cpu_seconds,
+    env_for,
+    read_first_line,
+)
 
 import fdevent
 
-ROOT = Path(__file__).resolve().parent.parent
-#: Where the tests import fdevent from: the subprocesses must run the same one.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
-#: Seconds any subprocess may take before the test fails: generous, as CI machines are slow;
-#: the programs themselves finish in about 1 s (demo) and 2 s (timers).
-RUN_TIMEOUT = 60.0
-#: Seconds to wait for a server to print its address, or for one socket operation.
-IO_TIMEOUT = 10.0
 BACKENDS = fdevent.supported_backends()
-
-
-def _env(pure: bool, backend: str | None = None) -> dict[str, str]:
-    """The environment for a subprocess: the tested fdevent first on the path, core and
-    backend chosen."""
-    env = dict(os.environ)
-    env.pop("FDEVENT_PURE", None)
-    env.pop("FDEVENT_BACKEND", None)
-    if pure:
-        env["FDEVENT_PURE"] = "1"
-    if backend is not None:
-        env["FDEVENT_BACKEND"] = backend
-    path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(IMPORT_ROOT) + (os.pathsep + path if path else "")
-    return env
 
 
 def _run(args: Sequence[str], pure: bool = False) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args],
         cwd=IMPORT_ROOT,
-        env=_env(pure),
+        env=env_for(pure),
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT,
@@ -80,19 +65,6 @@ def _summary(stdout: str) -> dict[str, str]:
         if colon:
             fields[key] = value
     return fields
-
-
-@pytest.fixture
-def pure(core: ModuleType) -> bool:
-    """Whether the subprocess runs on the pure core (else on the compiled one, the default),
-    for each of conftest's cores."""
-    return bool(core.CORE == "pure")
-
-
-@pytest.fixture
-def backend_name(backend: str) -> str:
-    """Conftest's ``backend``, each polling mechanism this machine has, for a subprocess."""
-    return backend
 
 
 # --- python -m fdevent ---------------------------------------------------------------------
@@ -169,13 +141,13 @@ def test_echo_server_memory_stays_bounded_for_a_client_that_never_reads(pure: bo
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "examples" / "echo_server.py"), "--port", "0"],
         cwd=IMPORT_ROOT,
-        env=_env(pure),
+        env=env_for(pure),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        m = re.search(r":(\d+) ", _read_first_line(proc))
+        m = re.search(r":(\d+) ", read_first_line(proc))
         assert m
         with socket.create_connection(("127.0.0.1", int(m[1])), timeout=IO_TIMEOUT) as sock:
             sock.setblocking(False)
@@ -193,7 +165,7 @@ def test_echo_server_memory_stays_bounded_for_a_client_that_never_reads(pure: bo
             # 256 KiB); without back-pressure it would hold all it was sent.
             assert sent > 8 << 20, f"only {sent} bytes could be sent"
             assert grown < 16 << 10, f"server grew {grown} KiB while sent {sent >> 10} KiB"
-            assert _cpu_seconds(proc.pid) < 60
+            assert cpu_seconds(proc.pid) < 60
         assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -258,13 +230,13 @@ def echo_server(
     proc = subprocess.Popen(
         [sys.executable, *args],
         cwd=IMPORT_ROOT,
-        env=_env(pure, backend_name),
+        env=env_for(pure, backend_name),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        first = _read_first_line(proc)
+        first = read_first_line(proc)
         m = re.search(r"echo server on [^ ]*:(\d+) \((?:backend )?(\w+)", first)
         assert m, first
         assert m[2] == backend_name, first
@@ -276,18 +248,6 @@ def echo_server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-
-
-def _read_first_line(proc: subprocess.Popen[str]) -> str:
-    """The server's first line, ``echo server on HOST:PORT (BACKEND...``, read with a timeout."""
-    stdout = proc.stdout
-    assert stdout is not None
-    result: list[str] = []
-    reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(IO_TIMEOUT)
-    assert result, "the server printed nothing"
-    return result[0]
 
 
 def _echo(port: int, payload: bytes) -> bytes:
@@ -320,23 +280,6 @@ def _abort(port: int, payload: bytes) -> None:
         sock.close()
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid``, from ``/proc/PID/stat`` (fields 14 and 15)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    # The command name (field 2) is in parentheses and may hold spaces: split after it.
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _assert_idle(pid: int) -> None:
-    time.sleep(0.2)  # the server handles the client's leaving
-    before = _cpu_seconds(pid)
-    time.sleep(0.5)
-    used = _cpu_seconds(pid) - before
-    # Idle, the server sleeps in the poller: ~0 s. A spinning one would show ~0.5 s here.
-    assert used <= 0.05, f"server used {used:.2f} s of CPU in 0.5 s with no client"
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc/PID/stat")
 def test_echo_server_echoes_and_does_not_spin(
     echo_server: tuple[subprocess.Popen[str], int],
@@ -344,10 +287,10 @@ def test_echo_server_echoes_and_does_not_spin(
     proc, port = echo_server
     payload = os.urandom(1 << 20)
     assert _echo(port, payload) == payload
-    _assert_idle(proc.pid)
+    assert_idle(proc.pid)
     # A client that resets the connection while the server still owes it output.
     _abort(port, os.urandom(1 << 18))
-    _assert_idle(proc.pid)
+    assert_idle(proc.pid)
     assert proc.poll() is None, proc.communicate()
     # Still serving after both.
     assert _echo(port, b"still there\r\n") == b"still there\r\n"
@@ -373,7 +316,7 @@ def test_echo_client_against_each_echo_server(
         f"client {n}: 10 messages, {TEN_MESSAGES} bytes echoed intact" for n in range(3)
     ]
     assert client.stderr == ""
-    _assert_idle(proc.pid)
+    assert_idle(proc.pid)
     assert proc.poll() is None
 
 
@@ -417,7 +360,7 @@ def test_echo_client_connection_refused(pure: bool) -> None:
 
 def test_mockclock_example_tests_pass_fast(pure: bool, backend_name: str) -> None:
     """examples/test_heartbeat.py, run as a user runs it: pytest; an hour in a few seconds."""
-    env = _env(pure, backend_name)
+    env = env_for(pure, backend_name)
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

@@ -1,7 +1,7 @@
 """The wave-2 examples, run as programs: graceful_shutdown.py, worker_threads.py, prefork.py.
 
 Each runs in a subprocess against 127.0.0.1, on both cores and every backend (conftest's
-``core`` and ``backend``, passed on through ``FDEVENT_PURE`` and ``FDEVENT_BACKEND``), every
+``pure`` and ``backend_name``, passed on through ``FDEVENT_PURE`` and ``FDEVENT_BACKEND``), every
 wait bounded; a process still running at the end is killed by its PID.
 """
 
@@ -14,23 +14,9 @@ import signal
 import socket
 import time
 from collections.abc import Iterator
-from types import ModuleType
 
 import pytest
-from subproc import WAIT, Program, pid_alive
-
-
-@pytest.fixture
-def pure(core: ModuleType) -> bool:
-    """Whether the subprocess runs on the pure core (else on the compiled one), for each of
-    conftest's cores."""
-    return bool(core.CORE == "pure")
-
-
-@pytest.fixture
-def backend_name(backend: str) -> str:
-    """Conftest's ``backend``, for a subprocess."""
-    return backend
+from support.programs import WAIT, Program, pid_alive
 
 
 def core_name(pure: bool) -> str:

@@ -1,6 +1,6 @@
 """The stream examples, run as programs: chat, HTTP hello, TLS echo, the line client.
 
-Each runs in a subprocess against the working tree, on both cores (conftest's ``core``); the
+Each runs in a subprocess against the working tree, on both cores (conftest's ``pure``); the
 servers are checked for a busy spin once their clients have left (see test_examples.py).
 """
 
@@ -13,29 +13,17 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import trustme
-from test_examples import (
-    IMPORT_ROOT,
-    IO_TIMEOUT,
-    ROOT,
-    RUN_TIMEOUT,
-    _assert_idle,
-    _env,
-    _read_first_line,
-)
+from support import IMPORT_ROOT, ROOT
+from support.programs import IO_TIMEOUT, RUN_TIMEOUT
+from support.programs import assert_idle as _assert_idle
+from support.programs import env_for as _env
+from support.programs import read_first_line as _read_first_line
 
 LINE_CLIENT = str(ROOT / "examples" / "line_client.py")
-
-
-@pytest.fixture
-def pure(core: ModuleType) -> bool:
-    """Whether the subprocess runs on the pure core (else on the compiled one), for each of
-    conftest's cores."""
-    return bool(core.CORE == "pure")
 
 
 def _start(args: Sequence[str], pure: bool) -> tuple[subprocess.Popen[str], int]:

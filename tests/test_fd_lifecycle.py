@@ -10,18 +10,25 @@ What each backend promises:
 - poll and select know only fd numbers: an old event may see the new file that took its
   number (the weaker guarantee docs/contract.md documents; ``closing(fd)`` is the coming remedy), so
   these tests do not assert that it stays silent there.
+
+And the other way round: an event keeps the object it watches (a socket) alive, so dropping
+the last reference to it cannot close the fd behind the base's back; once the event is gone,
+nothing is left holding it.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import time
-from collections.abc import Iterator
+import weakref
 from typing import Any
 
 import pytest
-from helpers import EDGE_BACKENDS, Recorder, drain, noop, spin, timed
+from support.loop import EDGE_BACKENDS, spin, timed
+from support.recorder import Recorder, noop
+from support.sockets import drain
 
 from fdevent._flags import EV_PERSIST, EV_READ, EV_WRITE
 
@@ -30,31 +37,6 @@ FORGETTING_BACKENDS = frozenset({"epoll", "kqueue"})
 
 #: CPU seconds a loop may burn while it waits 0.3 s for a loopexit: a blocked poll burns ~0.
 CPU_BUDGET = 0.1
-
-
-@pytest.fixture
-def reuse() -> Iterator[Any]:
-    """``reuse(number)``: a fresh socket pair whose first end has the fd ``number``."""
-    made: list[socket.socket] = []
-
-    def make(number: int) -> tuple[socket.socket, socket.socket]:
-        c, d = socket.socketpair()
-        if d.fileno() == number:
-            c, d = d, c
-        if c.fileno() == number:  # the lowest free number: the kernel reused it already
-            new = c
-        else:
-            os.dup2(c.fileno(), number)
-            c.close()
-            new = socket.socket(fileno=number)
-        new.setblocking(False)
-        d.setblocking(False)
-        made.extend((new, d))
-        return new, d
-
-    yield make
-    for s in made:
-        s.close()
 
 
 def busy_cpu(base: Any, wait: float = 0.3) -> float:
@@ -101,7 +83,7 @@ def test_detach_one_of_two_after_close(base: Any, core: Any, make_pair: Any) -> 
 
 
 def test_attach_on_reused_number_after_detach(
-    base: Any, core: Any, make_pair: Any, reuse: Any
+    base: Any, core: Any, make_pair: Any, pair_on_number: Any
 ) -> None:
     a, _ = make_pair()
     number = a.fileno()
@@ -109,7 +91,7 @@ def test_attach_on_reused_number_after_detach(
     old.attach()
     a.close()
     old.detach()
-    new_sock, peer = reuse(number)
+    new_sock, peer = pair_on_number(number)
     rec = Recorder()
     core.Event(base, new_sock, EV_READ, rec).attach()
     peer.send(b"x")
@@ -124,7 +106,7 @@ def test_attach_on_reused_number_after_detach(
     "new_flags", [EV_READ | EV_PERSIST, EV_WRITE | EV_PERSIST], ids=["reader", "writer"]
 )
 def test_reused_number_new_event_works(
-    base: Any, backend: str, core: Any, make_pair: Any, reuse: Any, new_flags: int
+    base: Any, backend: str, core: Any, make_pair: Any, pair_on_number: Any, new_flags: int
 ) -> None:
     a, _ = make_pair()
     number = a.fileno()
@@ -132,7 +114,7 @@ def test_reused_number_new_event_works(
     old = core.Event(base, number, EV_READ | EV_PERSIST, old_rec)
     old.attach()
     a.close()  # behind the base's back
-    new_sock, peer = reuse(number)
+    new_sock, peer = pair_on_number(number)
     new = core.Event(base, new_sock, new_flags, new_rec)
     new.attach()
     peer.send(b"x")  # the new file is readable (and, as always, writable)
@@ -150,7 +132,7 @@ def test_reused_number_new_event_works(
 
 
 def test_old_event_never_sees_the_new_file(
-    base: Any, backend: str, core: Any, make_pair: Any, reuse: Any
+    base: Any, backend: str, core: Any, make_pair: Any, pair_on_number: Any
 ) -> None:
     a, _ = make_pair()
     number = a.fileno()
@@ -158,7 +140,7 @@ def test_old_event_never_sees_the_new_file(
     old = core.Event(base, number, EV_READ, old_rec)
     old.attach()
     a.close()
-    new_sock, peer = reuse(number)
+    new_sock, peer = pair_on_number(number)
     peer.send(b"x")
     spin(base, 3)
     if backend in FORGETTING_BACKENDS:
@@ -174,7 +156,7 @@ def test_old_event_never_sees_the_new_file(
 
 
 def test_reuse_with_two_stale_events(
-    base: Any, backend: str, core: Any, make_pair: Any, reuse: Any
+    base: Any, backend: str, core: Any, make_pair: Any, pair_on_number: Any
 ) -> None:
     a, _ = make_pair()
     number = a.fileno()
@@ -184,7 +166,7 @@ def test_reuse_with_two_stale_events(
     r.attach()
     w.attach()
     a.close()
-    new_sock, peer = reuse(number)
+    new_sock, peer = pair_on_number(number)
     fresh = Recorder()
     core.Event(base, new_sock, EV_READ | EV_PERSIST, fresh).attach()
     peer.send(b"x")
@@ -275,3 +257,27 @@ def test_dup_then_close_after_detach_does_not_spin(base: Any, core: Any, make_pa
         assert busy_cpu(base) < CPU_BUDGET
     finally:
         os.close(dup)
+
+
+# -- the event keeps its fd object alive ---------------------------------------------------------
+
+
+def test_event_keeps_the_socket_it_watches_alive(base: Any, core: Any) -> None:
+    a, b = socket.socketpair()
+    number = a.fileno()
+    watched = weakref.ref(a)
+    rec = Recorder()
+    ev = core.Event(base, a, EV_READ | EV_PERSIST, rec)
+    ev.attach()
+    del a  # the user drops the socket; the event must keep it (asyncio keeps it too)
+    gc.collect()
+    assert watched() is not None
+    assert ev.fd == number  # still the int
+    b.send(b"x")
+    base.loop(once=True)
+    assert rec.calls == [(number, EV_READ, None)]
+    ev.detach()
+    del ev
+    gc.collect()
+    assert watched() is None  # nothing else held it: no leak once the event is gone
+    b.close()

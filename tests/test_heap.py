@@ -13,9 +13,10 @@ import math
 import time
 from typing import Any
 
-from helpers import assert_deadline_order, attach_bracketed, logger
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.loop import assert_deadline_order, attach_bracketed
+from support.recorder import logger
 
 N_TIMERS = 12
 #: Small timeouts fire within the example; the big ones never do and exercise the heap's tail.

@@ -16,10 +16,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import fdevent
+from support import IMPORT_ROOT
 
-#: Where the tests import fdevent from.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
+import fdevent
 
 _PROBE = """
 import json, warnings
@@ -73,7 +72,7 @@ def test_no_compiled_core_gives_the_pure_one_silently(tmp_path: Path) -> None:
 def test_a_broken_compiled_core_warns_once_with_the_reason(tmp_path: Path) -> None:
     pkg = _pure_copy(tmp_path / "site")
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    (pkg / "_compiled" / f"base{suffix}").write_bytes(b"not a shared object")
+    (pkg / "_compiled" / "core" / f"base{suffix}").write_bytes(b"not a shared object")
     got = _probe(tmp_path, tmp_path / "site")
     assert got["file"].startswith(str(tmp_path))
     assert got["core"] == "pure"
@@ -106,3 +105,17 @@ def test_base_repr_names_its_core(core: ModuleType, backend: str) -> None:
             f"<EventBase core={core.CORE} backend={backend} attached=0 active=0 idle>"
         )
     assert repr(base).endswith(" closed>")
+
+
+def test_the_compiled_core_imports_no_module_of_the_pure_one() -> None:
+    code = (
+        "import sys, fdevent; assert fdevent.CORE == 'compiled', fdevent.CORE; "
+        "print(sorted(m for m in sys.modules if m.startswith('fdevent._pure')))"
+    )
+    env = dict(os.environ)
+    env.pop("FDEVENT_PURE", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import resource
 import socket
+import sys
 import time
 from types import ModuleType
 from typing import Any
 
 import pytest
-from streamhelp import run_for, run_until
+from support.streams import run_for, run_until
 
 
 def _accepted(into: list[Any]) -> Any:
@@ -125,11 +127,11 @@ def test_bad_arguments(core: ModuleType, base: Any) -> None:
         core.Listener(None, cb, ("127.0.0.1", 0))
     with pytest.raises(TypeError, match="on_accept"):
         core.Listener(base, 5, ("127.0.0.1", 0))
-    with pytest.raises(ValueError, match="either"):
+    with pytest.raises(ValueError, match="needs an address to bind or a listening sock"):
         core.Listener(base, cb)
     with (
         socket.create_server(("127.0.0.1", 0)) as lsock,
-        pytest.raises(ValueError, match="either"),
+        pytest.raises(ValueError, match=r"either .* not both"),
     ):
         core.Listener(base, cb, ("127.0.0.1", 0), sock=lsock)
     with pytest.raises(TypeError, match="address"):
@@ -155,6 +157,154 @@ def test_bad_arguments(core: ModuleType, base: Any) -> None:
     with pytest.raises(TypeError, match="sock"):
         core.Listener(base, cb, sock=3)
     base.dispatch()  # nothing was left attached
+
+
+def test_neither_address_nor_sock_says_one_is_needed(core: ModuleType, base: Any) -> None:
+    with pytest.raises(ValueError) as info:
+        core.Listener(base, _accepted([]))
+    assert str(info.value) == (
+        "a Listener needs an address to bind or a listening sock: neither was given"
+    )
+
+
+def test_a_busy_port_names_the_address(core: ModuleType, base: Any) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        address = taken.getsockname()
+        with pytest.raises(OSError) as info:
+            core.Listener(base, _accepted([]), address)
+    # The OS's error, class, errno and strerror kept, the address as its filename (which
+    # Python shows after the reason, as for a path).
+    reason = os.strerror(errno.EADDRINUSE)
+    assert type(info.value) is OSError
+    assert (info.value.errno, info.value.strerror) == (errno.EADDRINUSE, reason)
+    assert info.value.filename == address
+    assert str(info.value) == f"[Errno {errno.EADDRINUSE}] {reason}: {address!r}"
+    base.dispatch()  # nothing was left attached
+
+
+def test_an_unresolvable_host_names_the_address(
+    core: ModuleType, base: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "nowhere.test":  # no resolver is asked: the answer a resolver gives
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with pytest.raises(socket.gaierror) as info:
+        core.Listener(base, _accepted([]), ("nowhere.test", 8080))
+    assert type(info.value) is socket.gaierror
+    assert info.value.errno == socket.EAI_NONAME
+    assert info.value.strerror == "Name or service not known"
+    assert str(info.value) == (
+        f"[Errno {socket.EAI_NONAME}] Name or service not known: ('nowhere.test', 8080)"
+    )
+
+
+def test_a_unix_path_that_cannot_be_bound_names_it(
+    core: ModuleType, base: Any, tmp_path: Any
+) -> None:
+    path = str(tmp_path / "no-such-dir" / "sock")
+    with pytest.raises(FileNotFoundError) as info:
+        core.Listener(base, _accepted([]), path)
+    assert info.value.errno == errno.ENOENT
+    assert str(info.value) == f"[Errno {errno.ENOENT}] {os.strerror(errno.ENOENT)}: {path!r}"
+
+
+@pytest.mark.parametrize("host", ["", None])
+def test_every_interface_is_dual_stack_where_the_system_has_ipv6(
+    core: ModuleType, base: Any, host: Any
+) -> None:
+    got: list[Any] = []
+    lst = core.Listener(base, _accepted(got), (host, 0))
+    port = lst.address[1]
+    if socket.has_dualstack_ipv6():
+        # One IPv6 socket that takes IPv4 connections too (as IPv4-mapped addresses), as
+        # socket.create_server(dualstack_ipv6=True) makes.
+        assert lst.socket.family == socket.AF_INET6
+        assert lst.socket.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY) == 0
+        assert lst.address[0] == "::"
+        targets = [("127.0.0.1", port), ("::1", port)]
+    else:
+        assert lst.socket.family == socket.AF_INET
+        assert lst.address == ("0.0.0.0", port)
+        targets = [("127.0.0.1", port)]
+    for target in targets:
+        with socket.create_connection(target):
+            run_until(base, lambda: got)
+        got.pop()[1].close()
+    lst.close()
+
+
+def test_a_named_ipv6_host_stays_ipv6_only(core: ModuleType, base: Any) -> None:
+    # As asyncio: "::" (or any IPv6 address) listens on IPv6 only; "" is the dual-stack one.
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    lst = core.Listener(base, _accepted([]), ("::", 0))
+    assert lst.socket.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY) == 1
+    lst.close()
+    lst = core.Listener(base, _accepted([]), ("0.0.0.0", 0))
+    assert lst.socket.family == socket.AF_INET
+    lst.close()
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["127.0.0.1:0", "localhost:8080", "[::1]:80", "::1", "host:http", b"127.0.0.1:0"],
+)
+def test_a_host_port_string_is_refused(
+    core: ModuleType, base: Any, address: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A str is a Unix socket path; one with a ':' and no '/' is a host and port that should
+    # have been a tuple: never a socket file named "127.0.0.1:0" in the working directory.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"looks like host:port.*\(host, port\) tuple"):
+        core.Listener(base, _accepted([]), address)
+    assert not os.path.exists(address)
+    base.dispatch()  # nothing was left attached
+
+
+def test_the_refusal_suggests_the_tuple(
+    core: ModuleType, base: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as info:
+        core.Listener(base, _accepted([]), "127.0.0.1:8080")
+    assert str(info.value) == (
+        "'127.0.0.1:8080' looks like host:port, not a Unix socket path: pass a (host, port) "
+        "tuple, ('127.0.0.1', 8080); a socket path with a ':' needs a '/' ('./127.0.0.1:8080')"
+    )
+
+
+def test_a_unix_path_with_a_colon_and_a_slash_is_a_path(
+    core: ModuleType, base: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    got: list[Any] = []
+    for path in (str(tmp_path / "a:1"), "./b:2", b"./c:3"):
+        lst = core.Listener(base, _accepted(got), path)
+        assert os.path.exists(path)
+        with socket.socket(socket.AF_UNIX) as client:
+            client.connect(path)
+            run_until(base, lambda: got)
+        got.pop()[1].close()
+        lst.close()
+        assert not os.path.exists(path)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's abstract sockets")
+def test_a_linux_abstract_socket_name(core: ModuleType, base: Any) -> None:
+    # A name that starts with a NUL byte has no file: nothing to stat, unlink or refuse.
+    name = f"\0fdevent-test-{os.getpid()}:1"
+    got: list[Any] = []
+    lst = core.Listener(base, _accepted(got), name)
+    with socket.socket(socket.AF_UNIX) as client:
+        client.connect(name)
+        run_until(base, lambda: got)
+    got[0][1].close()
+    lst.close()
 
 
 def test_out_of_fds_pauses_warns_once_and_recovers(

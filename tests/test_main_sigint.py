@@ -3,29 +3,15 @@
 The demo handles Ctrl-C with a ``Signal`` event from its first line on; SIGINT is sent once
 its first progress line (a Ticker's) shows the loop running: while the loop waits (the
 clients pause 5 s between messages), and while it is busy (no pause). Both cores
-(conftest's ``core``), every backend (conftest's ``backend``), each in a subprocess: no test
+(conftest's ``pure``), every backend (conftest's ``backend_name``), each in a subprocess: no test
 imports ``fdevent.__main__``.
 """
 
 from __future__ import annotations
 
 import signal
-from types import ModuleType
 
-import pytest
-from subproc import Program
-
-
-@pytest.fixture
-def pure(core: ModuleType) -> bool:
-    """Whether the subprocess runs on the pure core (else on the compiled one)."""
-    return bool(core.CORE == "pure")
-
-
-@pytest.fixture
-def backend_name(backend: str) -> str:
-    """Conftest's ``backend``, for a subprocess."""
-    return backend
+from support.programs import Program
 
 
 def test_demo_ctrl_c_prints_the_summary_and_exits_0(pure: bool, backend_name: str) -> None:

@@ -14,15 +14,11 @@ import warnings
 from typing import Any
 
 import pytest
+from support.recorder import noop
 
 import fdevent
 from fdevent._flags import EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
 from fdevent.testing import MockClock
-
-
-def noop(fd: int, events: int, arg: Any, /) -> None:
-    pass
-
 
 # -- stats ---------------------------------------------------------------------------------------
 

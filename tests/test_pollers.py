@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import importlib
-import os
 import socket
 import tempfile
 from collections.abc import Callable, Iterator
@@ -18,7 +17,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from helpers import EDGE_BACKENDS, SLACK, timed
+from support.loop import EDGE_BACKENDS, SLACK, timed
+from support.sockets import is_open
 
 from fdevent._flags import EV_READ, EV_WRITE
 
@@ -45,14 +45,6 @@ def ready(poller: Any, timeout: float | None = 0) -> dict[int, int]:
     return out
 
 
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
-
-
 # -- what the poller is --------------------------------------------------------------------------
 
 
@@ -61,7 +53,7 @@ def test_identity(poller: Any, core: ModuleType, backend: str) -> None:
     assert poller.supports_et == (backend in EDGE_BACKENDS)
     assert type(poller).__module__.startswith(core.__name__ + ".backends.")
     if backend in ("epoll", "kqueue"):
-        assert _is_open(poller.fileno())
+        assert is_open(poller.fileno())
     else:
         assert poller.fileno() == -1
 
@@ -280,4 +272,4 @@ def test_close_releases_and_is_idempotent(core: ModuleType, backend: str) -> Non
     poller.close()
     poller.close()
     if own >= 0:
-        assert not _is_open(own)
+        assert not is_open(own)

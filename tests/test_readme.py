@@ -27,13 +27,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from subproc import Program
+from support import IMPORT_ROOT, ROOT
+from support.programs import Program
 
-import fdevent
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-#: Where the tests import fdevent from: the server subprocess must use the same one.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
+README = ROOT / "README.md"
 PORT_IN_README = 1246
 #: Seconds any step may take before the test fails: generous, CI machines are slow.
 TIMEOUT = 60.0

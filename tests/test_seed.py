@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import EDGE_BACKENDS, Recorder, noop, timed
+from support.loop import EDGE_BACKENDS, timed
+from support.recorder import Recorder, noop
 
 from fdevent._flags import EV_ET, EV_PERSIST, EV_READ, EV_TIMEOUT, PRIORITY_HIGH
 

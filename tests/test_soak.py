@@ -10,7 +10,8 @@ import time
 from types import ModuleType
 from typing import Any
 
-from streamhelp import open_fds, run_until
+from support.sockets import open_fds
+from support.streams import run_until
 
 from fdevent import BEV_CONNECTED, BEV_EOF
 

@@ -11,8 +11,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from helpers import drain
-from streamhelp import Events, open_fds, recv_all, recv_until_eof, run_for, run_until, tcp_pair
+from support.sockets import drain, open_fds, recv_all, recv_until_eof, tcp_pair
+from support.streams import Events, run_for, run_until
 
 from fdevent import (
     BEV_CONNECTED,

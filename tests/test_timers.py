@@ -15,13 +15,9 @@ import time
 from typing import Any
 
 import pytest
-from helpers import (
-    SLACK,
-    Recorder,
-    noop,
-    spin,
-    timed,
-)
+from support import ROOT
+from support.loop import SLACK, spin, timed
+from support.recorder import Recorder, noop
 
 from fdevent._flags import EV_PERSIST, EV_READ, EV_TIMEOUT
 
@@ -388,11 +384,10 @@ def test_lateness_benchmark_finds_no_early_timer() -> None:
     import json
     import subprocess
     import sys
-    from pathlib import Path
 
     import fdevent
 
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "lateness.py"
+    script = ROOT / "benchmarks" / "lateness.py"
     impls = [f"fdevent-{c}-{b}" for c in ("compiled", "pure") for b in fdevent.supported_backends()]
     proc = subprocess.run(
         [sys.executable, str(script), "--count", "300", "--span", "0.3", "--impl", *impls],

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 import trustme
-from streamhelp import Events, open_fds, run_for, run_until
+from support.sockets import open_fds
+from support.streams import Events, run_for, run_until
 
 from fdevent import BEV_CONNECTED, BEV_EOF, BEV_ERROR, BEV_READING, BEV_TIMEOUT
 

@@ -37,59 +37,49 @@ The interface, member by member:
 ``close()``
     Release the OS resource. Idempotent.
 
-``supported()`` lists the mechanisms this machine has, best first; ``create(name)`` makes one.
+``create(name)`` makes one of the mechanisms ``fdevent._platform`` lists (best first).
 """
 
 from __future__ import annotations
 
-import select
 from collections.abc import Callable
 
+from ..._platform import MECHANISMS
 from ._poller import Poller
 
-__all__ = ["Poller", "create", "supported"]
+__all__ = ["Poller", "create"]
 
 
-def _factories() -> dict[str, Callable[[], Poller]]:
-    # Ordered best first, as selectors' DefaultSelector chain: epoll|kqueue > poll > select.
-    found: dict[str, Callable[[], Poller]] = {}
-    if hasattr(select, "epoll"):
+def _factory(name: str) -> Callable[[], Poller]:
+    # Imported on first use: a machine without kqueue never imports its poller.
+    if name == "epoll":
         from .epoll import EpollPoller
 
-        found["epoll"] = EpollPoller
-    if hasattr(select, "kqueue"):
+        return EpollPoller
+    if name == "kqueue":
         from .kqueue import KqueuePoller
 
-        found["kqueue"] = KqueuePoller
-    if hasattr(select, "poll"):
+        return KqueuePoller
+    if name == "poll":
         from .poll import PollPoller
 
-        found["poll"] = PollPoller
+        return PollPoller
     from .select import SelectPoller
 
-    found["select"] = SelectPoller
-    return found
-
-
-_FACTORIES = _factories()
-
-
-def supported() -> list[str]:
-    """Return the names of the polling mechanisms this machine has, best first."""
-    return list(_FACTORIES)
+    return SelectPoller
 
 
 def create(name: str) -> Poller:
     """Return a new poller for mechanism ``name``.
 
     Raises:
-        ValueError: ``name`` is not one of ``supported()``; the message lists those.
+        ValueError: ``name`` is not one of ``fdevent.supported_backends()``; the message
+            lists those.
         OSError: the OS could not create the poller (out of file descriptors, say).
     """
-    factory = _FACTORIES.get(name)
-    if factory is None:
+    if name not in MECHANISMS:
         raise ValueError(
             f"unknown or unavailable backend {name!r}; this machine has: "
-            + ", ".join(repr(n) for n in _FACTORIES)
+            + ", ".join(repr(n) for n in MECHANISMS)
         )
-    return factory()
+    return _factory(name)()

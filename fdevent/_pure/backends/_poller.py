@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
     # installed fdevent is typed for its users whether or not Cython is installed.
-    from .. import _cython_shim as cython
+    from ..clib import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from .. import _cython_shim as cython
+        from ..clib import shim as cython
 
 #: How many readiness reports one ``wait_into`` returns at most. More ready fds are reported
 #: by the next wait (the generic pollers keep the rest for it); 256 keeps the arrays at 2 KiB.

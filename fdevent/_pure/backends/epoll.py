@@ -50,12 +50,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
     # installed fdevent is typed for its users whether or not Cython is installed.
-    from .. import _cython_shim as cython
+    from ..clib import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
-        from .. import _cython_shim as cython
+        from ..clib import shim as cython
 
 from ..._flags import EV_CLOSED, EV_ET, EV_READ, EV_WRITE
 from ._poller import BATCH, Poller

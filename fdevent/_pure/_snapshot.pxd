@@ -1,4 +1,0 @@
-from ._record cimport EventRecord
-from .base cimport EventBase
-
-cdef int ST_ATTACHED, ST_INTERNAL

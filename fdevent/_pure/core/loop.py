@@ -1,0 +1,560 @@
+"""The machinery under ``EventBase``: its state, its lock, and the loop.
+
+One iteration of the loop, as libevent's ``event_base_loop`` and asyncio's ``_run_once``:
+
+1. compute how long to wait: not at all if something is active, else until the earliest timer
+   or pending loopexit, else for ever;
+2. poll, and make the events whose fd is ready active;
+3. take the time once (``now()``) and make every due timer active;
+4. run the events that are active *at this moment*, all of a higher priority before any of a
+   lower one, first come first served within a level. What a callback activates lands behind
+   the snapshot and runs in the next iteration, so a busy callback cannot starve I/O.
+
+Active queues hold events, not handles. An event is in a queue once per activation; detaching
+it clears its ``_res`` (the mask of what happened; non-zero means active) instead of searching
+the queue, and ``_qcount`` (how many copies of it the queues hold) tells a stale copy from the
+live one: only the last copy runs.
+
+``LoopCore`` holds every field and the internal operations the events, the streams and the
+public ``EventBase`` (``base.py``, its only subclass) call: the public methods check their
+arguments at the door and call these. Its fields are declared in ``loop.pxd``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
+    # installed fdevent is typed for its users whether or not Cython is installed.
+    from ..clib import shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from ..clib import shim as cython
+
+from ... import _process
+from ..._flags import (
+    EV_CLOSED,
+    EV_ET,
+    EV_IO,
+    EV_PERSIST,
+    EV_READ,
+    EV_SIGNAL,
+    EV_TIMEOUT,
+    _Priority,
+)
+from ..._wakeup import Wakeup
+from ..clib.cext import monotonic, thread_id
+from .evmap import EvMap
+from .record import ST_ATTACHED, ST_INTERNAL, EventRecord, internal_record
+from .timeheap import TimerHeap
+from .timing import PERF_IS_MONOTONIC, perf, timed_call
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+_INF = math.inf
+_PERF_IS_MONOTONIC = PERF_IS_MONOTONIC
+
+#: The longest single wait. epoll counts its timeout in a C int of milliseconds (about 24.8
+#: days) and select's overflow differs by platform; a loop woken once a day to find nothing
+#: due costs nothing. asyncio's MAXIMUM_SELECT_TIMEOUT is the same.
+MAX_WAIT = 86400.0
+
+
+@cython.cclass
+class LoopCore:
+    """The state of an event base and the operations on it; ``EventBase`` is the public face.
+
+    Not instantiated on its own: ``EventBase.__init__`` fills every field.
+    """
+
+    # The C layout is in loop.pxd; these annotations tell type checkers the same.
+    _poller: Any  # a backends.Poller (cimported in loop.pxd)
+    _backend: str
+    _evmap: EvMap
+    _timers: TimerHeap
+    _queues: list[list[EventRecord]]
+    _npriorities: int
+    _nattached: int
+    _nactive: int
+    _now: float
+    _exit_at: float
+    _clockfn: Any
+    _debug: bool
+    _slow: float
+    _iterations: int
+    _callbacks: int
+    _poll_time: float
+    _callback_time: float
+    _running: bool
+    _closed: bool
+    _break: bool
+    _got_exit: bool
+    _got_break: bool
+    _exc_handler: Callable[[Any, Exception], object] | None
+    _lock: Any  # a sync.CLock (cimported in loop.pxd)
+    _holder: int
+    _loop_tid: int
+    _polling: bool
+    _notified: bool
+    _stale_reports: bool
+    _maint: bool
+    _forked: bool
+    _current: EventRecord | None
+    _nwaiters: int
+    _cond: threading.Condition | None
+    _sigpending: set[int]
+    _wakeup: Wakeup | None
+    _wakefd: int
+    _wakeev: EventRecord | None
+
+    # -- the seams: the clock, and the pair every public entry goes through ------------------
+
+    @cython.cfunc
+    @cython.exceptval(-1.0, check=True)
+    def _clock(self) -> cython.double:
+        # Every time the base reads goes through here.
+        if self._clockfn is None:
+            return monotonic()
+        return float(self._clockfn())
+
+    @cython.cfunc
+    @cython.exceptval(-1, check=True)
+    def _enter(self) -> cython.bint:
+        """Take the base's lock unless this thread holds it; returns whether it took it."""
+        me: cython.ulong = thread_id()
+        if self._holder == me:
+            acquired: cython.bint = False
+        else:
+            self._lock.acquire()
+            self._holder = me
+            acquired = True
+        if self._maint:
+            self._maintain()
+        return acquired
+
+    @cython.cfunc
+    def _leave(self, acquired: cython.bint) -> None:
+        """Wake a polling loop (once), then give the lock back if ``_enter`` took it."""
+        if self._polling:
+            self._stale_reports = True
+            if not self._notified:
+                self._notified = True
+                if self._wakeup is not None:
+                    self._wakeup.notify()
+        if acquired:
+            self._holder = 0
+            self._lock.release()
+
+    # -- internals called by Event ---------------------------------------------------------
+
+    @cython.cfunc
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the event base is closed")
+
+    @cython.cfunc
+    @cython.exceptval(-1, check=True)
+    def _priority_of(self, priority: object) -> cython.int:
+        if priority is None:
+            return self._npriorities // 2
+        if type(priority) is not int:
+            if isinstance(priority, bool) or not isinstance(priority, int):
+                raise TypeError(f"priority must be an int, not {type(priority).__name__}")
+            if isinstance(priority, _Priority):
+                return int(priority.level(self._npriorities))
+        p: int = int(priority)
+        if not 0 <= p < self._npriorities:
+            raise ValueError(f"priority must be from 0 to {self._npriorities - 1}, got {priority}")
+        return p
+
+    @cython.cfunc
+    def _attach(self, ev: EventRecord, has_timeout: cython.bint, timeout: cython.double) -> None:
+        if not ev._state & ST_ATTACHED:
+            if ev._events & EV_SIGNAL:
+                self._watch_signal(ev)
+            elif ev._events & EV_IO:
+                if ev._events & EV_ET and not self._poller.supports_et:
+                    raise ValueError(
+                        f"EV_ET (edge-triggered) needs the epoll or kqueue backend; "
+                        f"this base uses {self._backend}"
+                    )
+                if ev._events & EV_CLOSED and not self._poller.supports_closed:
+                    raise ValueError(
+                        f"EV_CLOSED (the peer's close) cannot be reported by the "
+                        f"{self._backend} backend; use epoll, kqueue or poll (on Linux)"
+                    )
+                stale: Any = self._evmap.add(ev)
+                if stale is not None:
+                    for old in stale:
+                        self._forget(old)
+            ev._state |= ST_ATTACHED
+            if not ev._state & ST_INTERNAL:
+                self._nattached += 1
+        if has_timeout:
+            ev._interval = timeout
+            self._timers.schedule(ev, self._clock() + timeout)
+        elif ev._heap_index >= 0:
+            self._timers.remove(ev)
+
+    @cython.cfunc
+    def _forget(self, ev: EventRecord) -> None:
+        # Everything detach() does but the fd table: for events whose fd entry is already
+        # gone (stale, closing), and as the first half of _detach.
+        if ev._res:
+            ev._res = 0
+            self._nactive -= 1
+        if ev._state & ST_ATTACHED:
+            ev._state &= ~ST_ATTACHED
+            if not ev._state & ST_INTERNAL:
+                self._nattached -= 1
+            if ev._heap_index >= 0:
+                self._timers.remove(ev)
+
+    @cython.cfunc
+    def _detach(self, ev: EventRecord) -> None:
+        attached: cython.bint = (ev._state & ST_ATTACHED) != 0
+        self._forget(ev)
+        if not attached:
+            return
+        if ev._events & EV_SIGNAL:
+            self._unwatch_signal(ev)
+        elif ev._events & EV_IO:
+            stale: Any = self._evmap.remove(ev)
+            if stale is not None:
+                for old in stale:
+                    self._forget(old)
+
+    @cython.cfunc
+    def _activate(self, ev: EventRecord, res: cython.int) -> None:
+        if ev._res:
+            ev._res |= res
+            return
+        ev._res = res
+        ev._qcount += 1
+        self._nactive += 1
+        self._queues[ev._priority].append(ev)
+
+    @cython.cfunc
+    def _wait_callback(self, ev: EventRecord) -> None:
+        # detach() from a thread that is not the loop's: if ev's callback is running, wait
+        # until it returns (libevent's guarantee). Called holding the lock.
+        if self._current is not ev or self._loop_tid == thread_id():
+            return
+        if self._cond is None:
+            self._cond = threading.Condition(threading.Lock())
+        cond = self._cond
+        me: cython.ulong = self._holder
+        self._nwaiters += 1
+        self._holder = 0
+        self._lock.release()
+        try:
+            with cond:
+                while self._current is ev:
+                    cond.wait()
+        finally:
+            self._lock.acquire()
+            self._holder = me
+            self._nwaiters -= 1
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    @cython.cfunc
+    def _loop(self, once: cython.bint, nonblock: cython.bint) -> None:
+        ran: cython.bint
+        # Stats: t is the real time the iteration's wait began; after the wait it is also
+        # now() when the base runs on the default clock (the same clock on every platform
+        # where _PERF_IS_MONOTONIC), so counting costs one clock read per iteration.
+        t: cython.double = perf()
+        now: cython.double
+        while True:
+            if self._nattached == 0 and self._nactive == 0 and self._exit_at == _INF:
+                return
+            if self._maint:
+                self._maintain()
+            self._iterations += 1
+            timeout = self._wait_time(nonblock)
+            if self._clockfn is not None and timeout != 0.0:
+                self._poll_or_jump(timeout)
+            else:
+                self._poll(timeout)
+            now = perf()
+            self._poll_time += now - t
+            t = now
+            if self._closed:
+                return
+            if self._break:  # loopbreak() from another thread or a signal handler
+                self._got_break = True
+                return
+            self._now = now if self._clockfn is None and _PERF_IS_MONOTONIC else self._clock()
+            if self._sigpending:
+                self._activate_signals()
+            self._expire_timers()
+            ran = self._nactive > 0
+            if ran:
+                try:
+                    self._run_active()
+                finally:
+                    t = perf()
+                    self._callback_time += t - now
+                if self._closed:
+                    return
+                if self._break:
+                    self._got_break = True
+                    return
+            if self._exit_at != _INF and self._exit_at <= self._clock():
+                self._exit_at = _INF
+                self._got_exit = True
+                return
+            if nonblock or (once and ran):
+                return
+
+    @cython.cfunc
+    def _wait_time(self, nonblock: cython.bint) -> object:
+        if nonblock or self._nactive or self._sigpending:
+            return 0.0
+        deadline: cython.double = self._exit_at
+        heap = self._timers.heap
+        if heap:
+            top: EventRecord = heap[0]
+            if top._deadline < deadline:
+                deadline = top._deadline
+        if deadline == _INF:
+            return None
+        wait: cython.double = deadline - self._clock()
+        if wait <= 0.0:
+            return 0.0
+        if wait > MAX_WAIT:
+            return MAX_WAIT
+        return wait
+
+    @cython.cfunc
+    def _poll_or_jump(self, timeout: Any) -> None:
+        # A clock of the caller's. With autojump (fdevent.testing.MockClock), look without
+        # waiting first; if nothing is ready and a deadline bounds the wait, move the clock to
+        # it instead of sleeping. Otherwise wait for real, as with the default clock.
+        if not getattr(self._clockfn, "autojump", False):
+            self._poll(timeout)
+            return
+        self._poll(0.0)
+        if self._closed or self._break or self._nactive or self._sigpending:
+            return
+        deadline: cython.double = self._exit_at
+        heap = self._timers.heap
+        if heap and cython.cast(EventRecord, heap[0])._deadline < deadline:
+            deadline = cython.cast(EventRecord, heap[0])._deadline
+        if deadline == _INF:
+            self._poll(None)
+        else:
+            self._clockfn._jump_to(deadline)
+
+    @cython.cfunc
+    def _poll(self, timeout: Any) -> None:
+        poller = self._poller
+        self._stale_reports = False
+        self._polling = True
+        if self._sigpending:
+            # A signal handler ran between _wait_time() and now (in this thread, so the lock
+            # did not keep it out) and found the loop not yet polling: do not wait.
+            timeout = 0.0
+        self._holder = 0
+        self._lock.release()
+        try:
+            n: cython.int = poller.wait_into(timeout)
+        finally:
+            self._lock.acquire()
+            self._holder = self._loop_tid
+            self._polling = False
+        if self._closed:
+            return
+        if cython.compiled:
+            i: cython.int
+            for i in range(n):
+                self._ready(poller.rfd[i], poller.rmask[i])
+        else:
+            for fd, mask in poller.ready:
+                self._ready(fd, mask)
+
+    @cython.cfunc
+    def _ready(self, fd: cython.int, mask: cython.int) -> None:
+        if fd == self._wakefd:
+            self._wakeup.drain()  # type: ignore[union-attr]
+            self._notified = False
+            return
+        heads = self._evmap.heads
+        ev: EventRecord | None = heads[fd] if fd < len(heads) else None
+        if ev is None:
+            # The OS reports an fd we no longer watch. If nothing changed the table while we
+            # polled, the poller may have a registration that outlived its fd (epoll, through
+            # a dup): it rebuilds itself rather than let the report spin the loop.
+            if not self._stale_reports:
+                self._poller.stray(fd, self._evmap.registrations())
+            return
+        what: cython.int
+        while ev is not None:
+            what = ev._events & mask
+            if what:
+                self._activate(ev, what)
+            ev = ev._next
+
+    @cython.cfunc
+    def _expire_timers(self) -> None:
+        timers = self._timers
+        heap = timers.heap
+        now: cython.double = self._now
+        top: EventRecord
+        while heap:
+            top = heap[0]
+            if top._deadline > now:
+                break
+            timers.pop()
+            self._activate(top, EV_TIMEOUT)
+
+    @cython.cfunc
+    def _run_active(self) -> None:
+        # Snapshot: only what is queued now runs in this iteration, in priority order. One
+        # function for the whole run (no call per event: this is the pure core's hot path).
+        counts = [len(queue) for queue in self._queues]
+        level: cython.Py_ssize_t
+        res: cython.int
+        debug: cython.bint = self._debug
+        for level in range(self._npriorities):
+            n: cython.Py_ssize_t = counts[level]
+            if n == 0:
+                continue
+            queue = self._queues[level]
+            i: cython.Py_ssize_t = 0
+            ran: cython.Py_ssize_t = 0  # callbacks run: added to stats once per level
+            try:
+                while i < n:
+                    ev: EventRecord = queue[i]
+                    i += 1
+                    if ev._base is not self:
+                        continue  # assign()ed to another base after it was queued here
+                    ev._qcount -= 1
+                    if ev._qcount != 0 or not ev._res:
+                        continue  # a stale copy, or cancelled by detach()
+                    res = ev._res
+                    ev._res = 0
+                    self._nactive -= 1
+                    if ev._events & EV_PERSIST:
+                        if ev._state & ST_ATTACHED and ev._interval >= 0.0:
+                            self._rearm(ev, res)
+                    elif ev._state & ST_ATTACHED:
+                        self._detach(ev)
+                    # The callback runs without the lock, so other threads can call in.
+                    self._current = ev
+                    ran += 1
+                    self._holder = 0
+                    self._lock.release()
+                    try:
+                        if debug:
+                            timed_call(ev, res, self._slow)
+                        else:
+                            ev._callback(ev._fd, res, ev._arg)
+                    except Exception as exc:
+                        handler = self._exc_handler
+                        if handler is None:
+                            raise
+                        handler(ev, exc)
+                    finally:
+                        self._lock.acquire()
+                        self._holder = self._loop_tid
+                        self._current = None
+                        if self._nwaiters:
+                            self._wake_waiters()
+                    if self._break or self._closed:
+                        return
+            finally:
+                del queue[:i]
+                self._callbacks += ran
+
+    @cython.cfunc
+    def _wake_waiters(self) -> None:
+        cond = self._cond
+        if cond is not None:
+            with cond:
+                cond.notify_all()
+
+    @cython.cfunc
+    def _rearm(self, ev: EventRecord, res: cython.int) -> None:
+        # libevent's event_persist_closure: by its timeout, keep the cadence (previous deadline
+        # plus the interval, skipping ticks already missed); by I/O or activate(), restart the
+        # idle timeout from now.
+        now: cython.double = self._now
+        deadline: cython.double
+        if res & EV_TIMEOUT:
+            deadline = ev._deadline + ev._interval
+            if deadline <= now:
+                deadline = now + ev._interval
+        else:
+            deadline = now + ev._interval
+        self._timers.schedule(ev, deadline)
+
+    # -- signals, the wakeup, closing and fork -------------------------------------------
+
+    @cython.cfunc
+    def _watch_signal(self, ev: EventRecord) -> None:
+        _process.watch(ev._fd, self)
+        self._evmap.add_signal(ev)
+
+    @cython.cfunc
+    def _unwatch_signal(self, ev: EventRecord) -> None:
+        if self._evmap.remove_signal(ev):
+            _process.unwatch(ev._fd, self)
+
+    @cython.cfunc
+    def _activate_signals(self) -> None:
+        pending = self._sigpending
+        self._sigpending = set()
+        ev: EventRecord
+        for signum in pending:
+            for ev in list(self._evmap.signals.get(signum, ())):
+                self._activate(ev, EV_SIGNAL)
+
+    @cython.cfunc
+    def _make_wakeup(self) -> None:
+        wakeup = Wakeup()
+        # The base's own read event: built here (not an Event: events import the base), never
+        # counted as attached; the base drains the fd itself in _ready.
+        ev: EventRecord = internal_record(self, wakeup.rfd, EV_READ | EV_PERSIST)
+        try:
+            self._attach(ev, False, 0.0)
+        except BaseException:
+            wakeup.close()
+            raise
+        self._wakeup = wakeup
+        self._wakefd = wakeup.rfd
+        self._wakeev = ev
+        self._notified = False
+
+    @cython.cfunc
+    def _maintain(self) -> None:
+        done: cython.bint = _process.run_deferred()
+        if self._forked:
+            self._forked = False
+            if not self._closed and self._poller is not None:
+                self._rebuild_after_fork()
+        self._maint = not done
+
+    @cython.cfunc
+    def _rebuild_after_fork(self) -> None:
+        # The poller's kernel object and the wakeup are shared with the parent: build new
+        # ones holding every registration, and never change the shared ones (just close our
+        # copies), so nothing the child does reaches the parent's registrations.
+        self._poller.reset(self._evmap.registrations())
+        old_ev = self._wakeev
+        old = self._wakeup
+        if old_ev is not None:
+            self._detach(old_ev)
+        if old is not None:
+            old.close()
+        self._wakeup = None
+        self._wakefd = -1
+        self._wakeev = None
+        self._make_wakeup()

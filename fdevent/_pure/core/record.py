@@ -1,0 +1,80 @@
+"""The event record: the fields the base, the fd table and the timer heap work on.
+
+A leaf module: it imports nothing of the core, so the base, the fd table and the heap can
+all work on events (``cimport`` in the compiled core) without importing the public ``Event``
+class, and without an import circle. ``event.Event`` subclasses it and adds the public
+methods; the record adds no method of its own, so an event carries no vtable pointer.
+
+``_state`` holds bits (libevent's ``EVLIST_*``): ``ST_ATTACHED`` while the event is pending;
+``ST_INTERNAL`` for the base's own events (the thread wakeup), which never count as attached,
+or ``dispatch()`` could never return.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators: so an
+    # installed fdevent is typed for its users whether or not Cython is installed.
+    from ..clib import shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from ..clib import shim as cython
+
+ST_ATTACHED = 0x01
+ST_INTERNAL = 0x02
+
+
+@cython.freelist(256)
+@cython.cclass
+class EventRecord:
+    """The state of one event (the C layout is in ``_record.pxd``)."""
+
+    # The C layout is in _record.pxd; these annotations tell type checkers the same.
+    _base: Any
+    _callback: Any
+    _arg: Any
+    _fdobj: Any
+    _next: EventRecord | None
+    _prev: EventRecord | None
+    _deadline: float
+    _interval: float
+    _seq: int
+    _fd: int
+    _heap_index: int
+    _qcount: int
+    _events: int
+    _priority: int
+    _res: int
+    _state: int
+
+
+def _no_callback(fd: int, events: int, arg: object) -> None:
+    # An internal event's fd is handled by the base itself; this never runs.
+    return None
+
+
+@cython.ccall
+def internal_record(base: object, fd: cython.int, events: cython.int) -> EventRecord:
+    """A record of the base's own (``ST_INTERNAL``): watched like an event, never counted."""
+    ev = EventRecord()
+    ev._base = base
+    ev._callback = _no_callback
+    ev._arg = None
+    ev._fdobj = None
+    ev._next = None
+    ev._prev = None
+    ev._deadline = 0.0
+    ev._interval = -1.0
+    ev._seq = 0
+    ev._fd = fd
+    ev._heap_index = -1
+    ev._qcount = 0
+    ev._events = events
+    ev._priority = 0
+    ev._res = 0
+    ev._state = ST_INTERNAL
+    return ev

@@ -1,0 +1,1 @@
+from .record cimport EventRecord

@@ -1,0 +1,6 @@
+from .record cimport EventRecord
+
+cdef bint _SAME_CLOCK
+
+cpdef double perf() except? -1.0
+cpdef timed_call(EventRecord ev, int res, double slow)

@@ -1,0 +1,311 @@
+"""connect(): a stream to an address, made without blocking the loop.
+
+- A numeric address (``("127.0.0.1", 80)``, ``("::1", 80)``) is parsed in the call
+  (``getaddrinfo`` with ``AI_NUMERICHOST`` never touches the network) and connecting starts
+  at once. A host name is resolved by ``socket.getaddrinfo`` in a worker thread: the worker
+  stores its result and ``activate()``s an internal event of the stream's base, and the rest
+  happens in the loop's thread. That event is attached with an infinite timeout while the
+  worker runs, so the loop stays alive for it (an attached event keeps ``dispatch()``
+  running); the wakeup of a loop blocked in its poll is the base's (``Event.activate()``
+  from another thread).
+- Each resolved address is tried in order: a non-blocking ``connect``, then the socket's
+  first writability says how it went (``SO_ERROR``). The first that connects wins; if none
+  does, ``BEV_ERROR`` carries the last error.
+- One timer covers resolution, connect and the TLS handshake. It reports ``BEV_TIMEOUT``
+  with the direction the stream was waiting in (writing while connecting, reading during
+  the handshake).
+- A stream closed meanwhile abandons everything; a late resolution result is dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import math
+import os
+import socket
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
+    # event.py).
+    from ..clib import shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from ..clib import shim as cython
+
+from ... import _tls
+from ..._flags import BEV_ERROR, BEV_WRITING, EV_READ, EV_TIMEOUT, EV_WRITE
+from ..core.event import Event, Timer
+from .core import _timeout_or_off
+from .stream import EventCallback, Stream, StreamCallback
+
+#: An address for the resolver: (family, sockaddr).
+Addr = tuple[int, Any]
+
+
+def parse_address(address: object) -> tuple[str | None, Any, list[Addr] | None]:
+    """Check ``address``: ``(host, port[, flowinfo, scope_id])`` or a Unix socket path.
+
+    Returns ``(host, port, addrs)``: ``addrs`` is the list to try when the address is
+    numeric (or a path), None when ``host`` must be resolved.
+
+    Raises:
+        TypeError: not a tuple, str or bytes; a host or port of the wrong type.
+        ValueError: an empty host or path, a port out of range, a tuple of the wrong length.
+    """
+    if isinstance(address, (str, bytes)):
+        if not address:
+            raise ValueError("a Unix socket path must not be empty")
+        return None, None, [(socket.AF_UNIX, address)]
+    if not isinstance(address, tuple):
+        raise TypeError(
+            f"address must be a (host, port) tuple or a Unix socket path, "
+            f"not {type(address).__name__}"
+        )
+    if len(address) not in (2, 4):
+        raise ValueError(
+            f"address must be (host, port) or (host, port, flowinfo, scope_id), got {address!r}"
+        )
+    host, port = address[0], address[1]
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a str, not {type(host).__name__}")
+    if not host:
+        raise ValueError("host must not be empty")
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise TypeError(f"port must be an int, not {type(port).__name__}")
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be from 0 to 65535, got {port}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        return host, port, None  # a name: resolved in a worker thread
+    except (UnicodeError, ValueError) as exc:
+        raise ValueError(f"bad host {host!r}: {exc}") from None
+    addrs: list[Addr] = []
+    for info in infos:
+        family = info[0]
+        sockaddr: Any = info[4]
+        if len(address) == 4 and family == socket.AF_INET6:
+            sockaddr = (sockaddr[0], port, address[2], address[3])
+        addrs.append((family, sockaddr))
+    return host, port, addrs
+
+
+@cython.annotation_typing(False)
+def connect(
+    base: Any,
+    address: Any,
+    on_read: StreamCallback | None = None,
+    on_write: StreamCallback | None = None,
+    on_event: EventCallback | None = None,
+    arg: Any = None,
+    *,
+    priority: int | None = None,
+    ssl: Any = None,
+    server_hostname: str | None = None,
+    timeout: float | None = None,
+) -> Stream:
+    """Open a stream to ``address`` without blocking: ``(host, port)`` or a Unix socket path.
+
+    A host name is resolved in a worker thread and each address tried in order; ``on_event``
+    then gets ``BEV_CONNECTED``, or ``BEV_ERROR`` (``stream.error`` says why), or
+    ``BEV_TIMEOUT`` when ``timeout`` seconds (resolution, connect and TLS handshake
+    together; None or 0: no limit) pass first. ``ssl``: an ``ssl.SSLContext`` for TLS
+    (``server_hostname`` defaults to the host). What is written before ``BEV_CONNECTED`` is
+    sent after it. Takes the callbacks and ``priority`` of ``Stream``.
+
+    Raises:
+        TypeError: wrong types (base, address, callbacks, ssl, timeout).
+        ValueError: an address that does not parse, a bad timeout or priority.
+        RuntimeError: the base is closed.
+    """
+    return _connect(
+        base, address, on_read, on_write, on_event, arg, priority, ssl, server_hostname, timeout
+    )
+
+
+@cython.cfunc
+def _connect(
+    base: object,
+    address: object,
+    on_read: object,
+    on_write: object,
+    on_event: object,
+    arg: object,
+    priority: object,
+    ssl: object,
+    server_hostname: object,
+    timeout: object,
+) -> Stream:
+    stream: Stream = Stream.__new__(Stream)
+    stream._setup(base, on_read, on_write, on_event, arg, priority)
+    host, port, addrs = parse_address(address)
+    seconds = _timeout_or_off("connect", timeout)
+    tls = None
+    if ssl is not None:
+        if server_hostname is None:
+            server_hostname = host
+        tls = _tls.TLS(ssl, False, server_hostname)
+    conn = _Connector(stream, host, port, addrs, priority)
+    stream._begin_connect(conn, tls)
+    conn.start(seconds)
+    return stream
+
+
+class _Connector:
+    """The connect() in progress of one stream: addresses, timer, resolver."""
+
+    __slots__ = (
+        "addrs",
+        "cancelled",
+        "error",
+        "host",
+        "index",
+        "port",
+        "priority",
+        "resolved",
+        "resolver",
+        "starting",
+        "stream",
+        "timer",
+    )
+
+    def __init__(
+        self,
+        stream: Stream,
+        host: str | None,
+        port: Any,
+        addrs: list[Addr] | None,
+        priority: Any,
+    ) -> None:
+        self.stream = stream
+        self.priority = priority
+        self.host = host
+        self.port = port
+        self.addrs = addrs
+        self.index = 0
+        self.error: BaseException | None = None
+        self.timer: Any = None
+        self.resolver: Any = None
+        self.resolved: Any = None
+        self.cancelled = False
+        self.starting = False
+
+    def start(self, seconds: float) -> None:
+        stream: Stream = self.stream
+        base = stream._base
+        if seconds >= 0.0:
+            self.timer = Timer(base, _on_timeout, self)
+            self.timer.attach(seconds)
+        if self.addrs is not None:
+            self.starting = True
+            try:
+                self.try_next()
+            finally:
+                self.starting = False
+            return
+        self.resolver = Event(base, -1, EV_TIMEOUT, _on_resolved, self)
+        self.resolver.attach(math.inf)  # keeps dispatch() alive until the result comes
+        thread = threading.Thread(
+            target=_resolve, args=(self, self.host, self.port), name="fdevent-resolve"
+        )
+        thread.daemon = True
+        thread.start()
+
+    def try_next(self) -> None:
+        stream: Stream = self.stream
+        addrs = self.addrs
+        assert addrs is not None
+        while self.index < len(addrs):
+            family, sockaddr = addrs[self.index]
+            self.index += 1
+            try:
+                sock = socket.socket(family, socket.SOCK_STREAM)
+            except OSError as exc:
+                self.error = exc
+                continue
+            try:
+                sock.setblocking(False)
+                err = sock.connect_ex(sockaddr)
+            except OSError as exc:
+                sock.close()
+                self.error = exc
+                continue
+            if err in (0, errno.EINPROGRESS, errno.EAGAIN):
+                stream._connect_socket(sock, self.priority)
+                if err != errno.EINPROGRESS:
+                    # Unix sockets may connect (or queue) at once; finish in the loop anyway,
+                    # so BEV_CONNECTED never runs inside connect().
+                    stream._wev.activate(EV_WRITE)
+                return
+            sock.close()
+            self.error = OSError(err, os.strerror(err))
+        self.error = self.error or OSError(errno.EHOSTUNREACH, "no address to connect to")
+        if self.starting:
+            # Failed inside connect() itself: report from the loop, never inside the call.
+            Event(stream._base, -1, EV_TIMEOUT, _on_failed, self).activate(EV_TIMEOUT)
+        else:
+            stream._connect_failed(self.error, BEV_ERROR | BEV_WRITING)
+
+    def writable(self, stream: Stream, events: int) -> None:
+        # The connecting socket became writable (or was activated): did it connect?
+        err = stream._sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err == 0:
+            stream._connected()
+            return
+        self.error = OSError(err, os.strerror(err))
+        stream._drop_socket()
+        self.try_next()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.timer is not None:
+            self.timer.detach()
+            self.timer = None
+        if self.resolver is not None:
+            self.resolver.detach()
+            self.resolver = None
+
+
+def _resolve(conn: _Connector, host: str, port: int) -> None:
+    # In the worker thread: only store the result and wake the loop; nothing else.
+    try:
+        result: Any = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except Exception as exc:  # handed to the loop's thread, reported there
+        result = exc
+    conn.resolved = result
+    ev = conn.resolver
+    if ev is not None and not conn.cancelled:
+        with contextlib.suppress(RuntimeError):  # the base closed meanwhile: nobody waits
+            ev.activate(EV_READ)
+
+
+def _on_resolved(fd: int, events: int, conn: _Connector) -> None:
+    if conn.cancelled or not events & EV_READ:
+        return
+    conn.resolver = None
+    result = conn.resolved
+    stream: Stream = conn.stream
+    if isinstance(result, BaseException):
+        stream._connect_failed(result, BEV_ERROR | BEV_WRITING)
+        return
+    conn.addrs = [(family, sockaddr) for family, _, _, _, sockaddr in result]
+    conn.try_next()
+
+
+def _on_failed(fd: int, events: int, conn: _Connector) -> None:
+    if conn.cancelled:
+        return
+    stream: Stream = conn.stream
+    stream._connect_failed(conn.error, BEV_ERROR | BEV_WRITING)
+
+
+def _on_timeout(fd: int, events: int, conn: _Connector) -> None:
+    if conn.cancelled:
+        return
+    stream: Stream = conn.stream
+    stream._connect_timed_out()
