@@ -128,6 +128,7 @@ class EventBase(LoopCore):
         self._wakeup = None
         self._wakefd = -1
         self._wakeev = None
+        self._closers = {}
         try:
             self._make_wakeup()
         except BaseException:
@@ -417,6 +418,11 @@ class EventBase(LoopCore):
             self._closed = True
             self._close_events()
             self._exc_handler = None
+            # What holds OS resources on this base (its streams) is released now, here.
+            closers = self._closers
+            self._closers = {}
+            for closer in closers.values():
+                closer()
             if not self._running or self._loop_tid == thread_id():
                 self._release_os()
         finally:

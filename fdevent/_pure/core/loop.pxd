@@ -51,6 +51,7 @@ cdef class LoopCore:
     cdef object _wakeup
     cdef int _wakefd
     cdef EventRecord _wakeev
+    cdef dict _closers
     cdef object __weakref__
 
     cdef double _clock(self) except? -1.0

@@ -112,6 +112,9 @@ class LoopCore:
     _wakeup: Wakeup | None
     _wakefd: int
     _wakeev: EventRecord | None
+    #: kind -> a callable that ``close()`` calls once: what holds OS resources on this base
+    #: and must be released with it (the streams of the base: ``streams/stream.py``).
+    _closers: dict[Any, Callable[[], object]]
 
     # -- the seams: the clock, and the pair every public entry goes through ------------------
 
