@@ -8,8 +8,8 @@ core makes the same calls through the socket object. Both report alike: data, ``
 end of file, "not now" (``None`` or 0), or an ``OSError`` for the errno.
 
 A completion driver (io_uring) would replace this module and the stream's two readiness
-events, and keep the stream's reactions (``_received``, ``_sent``, ``_failed``); see
-docs/design.md, "Streams: the I/O driver seam".
+events, and keep the stream's reactions (``_received``, ``_at_eof``, ``_failed``); see
+docs/design.md, "The I/O driver seam".
 """
 
 from __future__ import annotations
