@@ -19,3 +19,7 @@ _HANDSHAKE = 0x800  # the TLS layer's handshake has not finished
 _UNREPORTED = 0x1000  # input holds bytes on_read was not told of (below read_low)
 _ABOVE_LOW = 0x2000  # output stood above write_low since the last on_write
 _REPORT = 0x4000  # an error met inside write() waits to be reported from the loop
+
+#: Not a state: added to the direction given to the driver's ``failed()`` for an error met
+#: inside ``write()``, which the loop reports (no stream callback runs inside a user's call).
+_LATER = 0x10000

@@ -1,9 +1,9 @@
 """connect(): a stream to an address, made without blocking the loop.
 
 All the connecting is one object, a ``Connector``, which the stream holds until it is
-established and which hands it a connected socket; the stream knows only that it is
-connecting (it buffers what is written) and hears ``_connected(sock)`` or
-``_connect_failed(error)``.
+established and which hands it a connected socket: the stream knows only that it is
+connecting (it keeps what is written), and its driver hears ``_connected(stream, sock)`` or
+``_failed(stream, error, what)``.
 
 - A numeric address (``("127.0.0.1", 80)``, ``("::1", 80)``) is parsed in the call
   (``getaddrinfo`` with ``AI_NUMERICHOST`` never touches the network) and connecting starts
@@ -44,9 +44,21 @@ else:
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
 
-from ..._flags import BEV_ERROR, BEV_WRITING, EV_READ, EV_TIMEOUT, EV_WRITE
+from ..._flags import (
+    BEV_ERROR,
+    BEV_READING,
+    BEV_TIMEOUT,
+    BEV_WRITING,
+    EV_READ,
+    EV_TIMEOUT,
+    EV_WRITE,
+)
+from ..._streambits import _CONNECTING, _HANDSHAKE
 from ..core.event import Event, Timer
-from .stream import EventCallback, Stream, StreamCallback, _timeout_or_off
+from . import owners
+from .checks import timeout_or_off
+from .driver import _connected, _failed
+from .stream import EventCallback, Stream, StreamCallback
 from .tls import TLSLayer
 
 #: An address for the resolver: (family, sockaddr).
@@ -150,13 +162,15 @@ def _connect(
     stream: Stream = Stream.__new__(Stream)
     stream._setup(base, on_read, on_write, on_event, arg, priority)
     host, port, addrs = parse_address(address)
-    seconds = _timeout_or_off("connect", timeout)
-    tls = None
+    seconds = timeout_or_off("connect", timeout)
     if ssl is not None:
-        tls = TLSLayer(ssl, False, host if server_hostname is None else server_hostname)
-    conn = Connector(stream, host, port, addrs, priority)
-    stream._begin_connect(conn, tls)
-    conn.start(seconds)
+        hostname = host if server_hostname is None else server_hostname
+        stream._tls = TLSLayer(ssl, False, hostname)
+        stream._flags |= _HANDSHAKE
+    stream._conn = Connector(stream, host, port, addrs, priority)
+    stream._flags |= _CONNECTING  # no socket until the connector hands one over
+    owners.add(stream._base, stream, -1)
+    stream._conn.start(seconds)
     return stream
 
 
@@ -268,8 +282,7 @@ class Connector:
         err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if err == 0:
             self.sock = None  # the stream's now
-            stream: Stream = self.stream
-            stream._connected(sock, self.priority)
+            _connected(self.stream, sock, self.priority)
             return
         self.error = OSError(err, os.strerror(err))
         self.sock = None
@@ -278,8 +291,7 @@ class Connector:
             self.failed()
 
     def failed(self) -> None:
-        stream: Stream = self.stream
-        stream._connect_failed(self.error, BEV_ERROR | BEV_WRITING)
+        _failed(self.stream, self.error, BEV_ERROR | BEV_WRITING)
 
     def cancel(self) -> None:
         """Stop: detach every event of the connector, close a socket not handed over."""
@@ -338,4 +350,6 @@ def _on_timeout(fd: int, events: int, conn: Connector) -> None:
         return
     conn.timer = None
     stream: Stream = conn.stream
-    stream._connect_timed_out()
+    # Writing while connecting, reading during the TLS handshake.
+    direction = BEV_WRITING if stream._flags & _CONNECTING else BEV_READING
+    _failed(stream, None, BEV_TIMEOUT | direction)

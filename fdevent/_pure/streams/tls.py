@@ -12,10 +12,10 @@ What the stream calls, and what it gets:
 - ``wire``: the ciphertext waiting for the socket (handshake records, encrypted output,
   alerts). The stream's one flush path sends from it where a plain stream sends ``output``.
 - ``start()``: begin the handshake (on the client side, the hello goes into ``wire``).
-- ``feed(data)``: ciphertext from the socket; ``b""`` is the socket's end of file.
-- ``handshake()``: advance the handshake with what was fed; True once it is complete.
-- ``read()``: the plaintext available now; ``eof`` is then True if the peer's input ended
-  (close_notify, or a transport EOF without one, as asyncio takes it).
+- ``receive(data)``: ciphertext from the socket in (``b""``: its end of file), plaintext
+  out. It advances the handshake first: ``ready`` turns True when the handshake is done,
+  and ``eof`` when the peer's input ended (close_notify, or a transport EOF without one,
+  as asyncio takes it).
 - ``encrypt(output)``: move plaintext from the stream's ``output`` into ``wire``, never more
   than ``_WIRE_MAX`` bytes of ciphertext ahead of the socket, so ``len(stream.output)`` stays
   the measure of what is pending (back-pressure works as on a plain stream) and the hidden
@@ -63,6 +63,7 @@ class TLSLayer:
 
     # The C layout is in tls.pxd; these annotations tell type checkers the same.
     wire: Buffer
+    ready: bool
     eof: bool
     _engine: Any
     _closed: bool
@@ -70,6 +71,7 @@ class TLSLayer:
     def __init__(self, context: object, server_side: bool, server_hostname: object) -> None:
         self._engine = _tls.TLS(context, server_side, server_hostname)
         self.wire = Buffer()
+        self.ready = False
         self.eof = False
         self._closed = False
 
@@ -80,33 +82,27 @@ class TLSLayer:
 
     @cython.cfunc
     def start(self) -> None:
-        self.handshake()
+        self._engine.handshake()
+        self._take()
 
     @cython.cfunc
-    def feed(self, data: bytes) -> None:
+    def receive(self, data: bytes) -> bytes:
+        engine = self._engine
         if len(data) == 0:
-            self._engine.feed_eof()
+            engine.feed_eof()
         else:
-            self._engine.feed(data)
-
-    @cython.cfunc
-    @cython.exceptval(-1, check=True)
-    def handshake(self) -> cython.bint:
+            engine.feed(data)
         try:
-            done: cython.bint = self._engine.handshake()
-        finally:
-            self._take()
-        return done
-
-    @cython.cfunc
-    def read(self) -> bytes:
-        try:
-            data, eof = self._engine.read()
+            if not self.ready:
+                if not engine.handshake():
+                    return b""
+                self.ready = True
+            plain, eof = engine.read()
         finally:
             self._take()
         if eof:
             self.eof = True
-        return data  # type: ignore[no-any-return]
+        return plain  # type: ignore[no-any-return]
 
     @cython.cfunc
     def encrypt(self, output: Buffer) -> None:
