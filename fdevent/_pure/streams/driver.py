@@ -552,12 +552,10 @@ def _finish_close(s: Stream, graceful: cython.bint) -> None:
     sock = s._sock
     fd: cython.int = s._fd
     s._fd = -1
-    # A socket closed behind the stream's back may have lent its number to a new file.
-    ours: cython.bint = sock is not None and sock.fileno() == fd
-    owners.remove(s._base, s, fd, ours)
+    owners.remove(s._base, s, fd)
     if sock is None:
         return
-    if ours and graceful and not flags & (_SHUT_DONE | _FAILED):
+    if graceful and not flags & (_SHUT_DONE | _FAILED):
         with contextlib.suppress(OSError):  # the peer may be gone already
             sock.shutdown(socket.SHUT_WR)
     with contextlib.suppress(OSError):

@@ -8,14 +8,14 @@
   release every socket it watched, as leaving them open warns at exit.)
 - One socket, one stream. Two streams on one socket race for its reads and close it
   twice, so wrapping an fd that an open stream holds is a ValueError, on any base of the
-  process. ``_claims[fd]`` names the ``Owners`` holding it, weakly (a base dropped without
-  ``close()`` takes its claims with it), and their ``by_fd[fd]`` the stream. A stream gives
-  its claim back when it closes its socket; a claim whose socket was closed behind the
-  stream's back is stale and gives way (the number belongs to a new file).
+  process: each ``Owners`` has its streams by fd, and ``_every`` lists every ``Owners``,
+  weakly (a base dropped without ``close()`` takes its own with it). A socket closed behind
+  its stream's back gives its number up (``fileno()`` is -1 then): the number may belong
+  to a new file.
 
-Sizes: a list indexed by fd per base and one for the process, 8 bytes per fd number each
-(as the base's fd table); the stream itself carries nothing for this. Only the public API
-of a stream is used here (``fd``, ``socket``, ``abort()``): this module sits below it.
+Sizes: one list per base, indexed by fd (8 bytes per fd number, as the base's fd table);
+the stream itself carries nothing for this. Only the public API of a stream is used here
+(``fd``, ``socket``, ``abort()``): this module sits below it.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ else:
 
 from ..core.base import EventBase
 
-#: fd -> a weak reference to the ``Owners`` whose stream holds that fd, or None.
-_claims: list[Any] = []
+#: A weak reference to every base's ``Owners``.
+_every: list[Any] = []
 
 
 @cython.final
@@ -46,22 +46,28 @@ class Owners:
 
     by_fd: list[Any]  # fd -> the open stream holding it, or None
     pending: dict[Any, None]  # streams with no socket yet (connecting), as an ordered set
-    ref: Any
 
     def __init__(self) -> None:
         self.by_fd = []
         self.pending = {}
-        self.ref = weakref.ref(self)
+        _every[:] = [ref for ref in _every if ref() is not None]
+        _every.append(weakref.ref(self))
 
     def __call__(self) -> None:
         streams = [*self.pending, *(s for s in self.by_fd if s is not None)]
-        for fd in range(min(len(self.by_fd), len(_claims))):
-            if _claims[fd] is self.ref:
-                _claims[fd] = None
         self.by_fd = []
         self.pending = {}
         for stream in streams:
             stream.abort()
+
+    @cython.cfunc
+    @cython.exceptval(-1, check=True)
+    def holds(self, fd: cython.int) -> cython.bint:
+        """Whether an open stream of this base holds ``fd``."""
+        if fd >= len(self.by_fd):
+            return False
+        stream = self.by_fd[fd]
+        return stream is not None and stream.fd == fd and stream.socket.fileno() == fd
 
 
 @cython.ccall
@@ -75,18 +81,14 @@ def owners_of(base: EventBase) -> Owners:
 
 @cython.ccall
 def check_unclaimed(fd: cython.int) -> None:
-    """ValueError if an open stream holds ``fd``."""
-    if fd >= len(_claims) or _claims[fd] is None:
-        return
-    found = _claims[fd]()
-    if found is None or fd >= len(cython.cast(Owners, found).by_fd):
-        return
-    stream = cython.cast(Owners, found).by_fd[fd]
-    if stream is not None and stream.fd == fd and stream.socket.fileno() == fd:
-        raise ValueError(
-            f"sock (fd {fd}) is already wrapped by a stream: one socket, one Stream "
-            "(use that stream, or close it first)"
-        )
+    """ValueError if an open stream holds ``fd``, on any base."""
+    for ref in tuple(_every):  # a copy: another thread's base may add its Owners meanwhile
+        owners = ref()
+        if owners is not None and cython.cast(Owners, owners).holds(fd):
+            raise ValueError(
+                f"sock (fd {fd}) is already wrapped by a stream: one socket, one Stream "
+                "(use that stream, or close it first)"
+            )
 
 
 @cython.ccall
@@ -97,16 +99,14 @@ def add(base: EventBase, stream: object, fd: cython.int) -> None:
         owners.pending[stream] = None
         return
     owners.pending.pop(stream, None)
-    for table in (owners.by_fd, _claims):
-        if fd >= len(table):
-            table.extend([None] * (fd + 1 - len(table)))
+    if fd >= len(owners.by_fd):
+        owners.by_fd.extend([None] * (fd + 1 - len(owners.by_fd)))
     owners.by_fd[fd] = stream
-    _claims[fd] = owners.ref
 
 
 @cython.ccall
-def remove(base: EventBase, stream: object, fd: cython.int, ours: cython.bint) -> None:
-    """``stream`` closed; ``ours``: it closed the socket on ``fd`` itself."""
+def remove(base: EventBase, stream: object, fd: cython.int) -> None:
+    """``stream`` closed."""
     found: Any = base._closers.get(Owners)
     if found is None:
         return  # the base closed, and its Owners with it
@@ -116,5 +116,3 @@ def remove(base: EventBase, stream: object, fd: cython.int, ours: cython.bint) -
         return
     if fd < len(owners.by_fd) and owners.by_fd[fd] is stream:
         owners.by_fd[fd] = None
-        if ours and _claims[fd] is owners.ref:
-            _claims[fd] = None
