@@ -17,8 +17,8 @@ it through ``_read_cb`` / ``_write_cb``; ``connect.py`` hands it a connected soc
   it. ``write()``'s immediate send of the caller's bytes is the stream's own (stream.py).
   ``on_write`` runs only from the writer, and an error met inside ``write()`` is reported
   from the loop: no stream callback runs inside a call the user made.
-- TLS is the ``TLSLayer`` the stream holds: ciphertext in, plaintext out (``_decrypt``),
-  records out by the flush path. Nothing else here asks whether a stream is TLS.
+- TLS is the ``TLSLayer`` the stream holds (None on a plain stream): ciphertext in,
+  plaintext out (``_decrypt``), its records out by the flush path.
 - The reactions to what the I/O reports are ``_received``, ``_at_eof``, ``_failed`` and
   ``_timed_out``: a completion driver (io_uring) would keep them and replace the events and
   the system calls (docs/design.md, "The I/O driver seam").

@@ -9,11 +9,11 @@ cdef int BEV_WRITING, EV_READ, EV_WRITE
 cdef int _CLOSED, _CLOSING, _CONNECTING, _FAILED, _HANDSHAKE, _LATER, _READING, _SHUT, _WRITING
 
 cdef class Stream:
-    # 13 objects, 2 doubles, 3 sizes, 2 ints, after the object header and the vtable
-    # pointer: 184 bytes with the GC header, in the 192-byte pymalloc size class (one
-    # object more would be 208). The write event is made on first need, so an idle stream
-    # is this, two 80-byte Buffers, one 96-byte Event and its slots in the fd-indexed
-    # tables of the base and of owners.py (see docs/design.md).
+    # 13 objects, 2 doubles, 3 sizes and 2 ints after the object header and the vtable
+    # pointer: 176 bytes, 192 with the GC header, exactly a pymalloc size class (one field
+    # more would be 208; 208 it was while a TLS buffer field was here). The write event is
+    # made on first need, so an idle stream is this, two 80-byte Buffers, one 96-byte Event,
+    # and its slots in the base's fd table and in its Owners (owners.py), 8 bytes a number.
     cdef EventBase _base
     cdef object _sock
     cdef Buffer _input

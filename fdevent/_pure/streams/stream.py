@@ -426,7 +426,7 @@ class Driver:
 
 
 def _unplugged() -> RuntimeError:
-    return RuntimeError("no stream driver: import the streams package, not stream.py alone")
+    return RuntimeError("no stream driver (the streams package plugs it in when imported)")
 
 
 #: The driver of every stream of this core (one, stateless: a stream's state is its own).
