@@ -60,7 +60,7 @@ class TLS:
             forgotten ``server_side=True``) or the reverse.
     """
 
-    __slots__ = ("eof", "first", "incoming", "outgoing", "server_side", "sslobj")
+    __slots__ = ("eof", "first", "incoming", "outgoing", "sslobj")
 
     def __init__(self, context: object, server_side: bool, server_hostname: object) -> None:
         if not isinstance(context, ssl.SSLContext):
@@ -84,15 +84,16 @@ class TLS:
         self.sslobj = context.wrap_bio(
             self.incoming, self.outgoing, server_side=server_side, server_hostname=server_hostname
         )
-        self.server_side = server_side
         self.eof = False
-        #: The peer's first bytes, kept on the client side until the handshake is done.
-        self.first = b""
+        #: The peer's first bytes, kept on the client side until the handshake is done
+        #: (None then, and on the server side: nothing to keep).
+        self.first: bytes | None = None if server_side else b""
 
     def feed(self, data: bytes) -> None:
         """Ciphertext read from the socket."""
-        if len(self.first) < 6 and not self.server_side:
-            self.first += data[: 6 - len(self.first)]
+        first = self.first
+        if first is not None and len(first) < 6:
+            self.first = first + data[: 6 - len(first)]
         self.incoming.write(data)
 
     def feed_eof(self) -> None:
@@ -114,6 +115,7 @@ class TLS:
             if self._peer_is_a_client():
                 raise _server_side_forgotten(exc) from exc
             raise
+        self.first = None
         return True
 
     def read(self) -> tuple[bytes, bool]:
@@ -156,7 +158,7 @@ class TLS:
     def _peer_is_a_client(self) -> bool:
         first = self.first
         return (
-            not self.server_side
+            first is not None
             and len(first) == 6
             and first[0] == _HANDSHAKE_RECORD
             and first[5] == _CLIENT_HELLO
