@@ -1,5 +1,5 @@
 """The argument checks of the streams' public calls: one message for one mistake, alike on
-both cores (``tests/test_parity_streams.py`` compares them)."""
+both cores (``tests/test_parity.py`` compares them)."""
 
 from __future__ import annotations
 
