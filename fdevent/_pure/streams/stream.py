@@ -37,6 +37,7 @@ else:
         from ..clib import shim as cython
 
 from ..._flags import BEV_WRITING, EV_READ, EV_WRITE
+from ..._introspect import TwinSignature
 from ..._streambits import (
     _CLOSED,
     _CLOSING,
@@ -100,6 +101,8 @@ class Stream:
             ``server_side=True``.
         RuntimeError: the base is closed.
     """
+
+    __signature__ = TwinSignature()  # inspect.signature() and help() on the compiled class too
 
     # The C layout is in stream.pxd; these annotations tell type checkers the same.
     _base: EventBase
