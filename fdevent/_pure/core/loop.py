@@ -113,7 +113,7 @@ class LoopCore:
     _wakefd: int
     _wakeev: EventRecord | None
     #: kind -> a callable that ``close()`` calls once: what holds OS resources on this base
-    #: and must be released with it (the streams of the base: ``streams/stream.py``).
+    #: and must be released with it (the streams of the base: ``streams/owners.py``).
     _closers: dict[Any, Callable[[], object]]
 
     # -- the seams: the clock, and the pair every public entry goes through ------------------
