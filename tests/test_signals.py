@@ -414,10 +414,12 @@ def test_a_signal_landing_inside_a_call_into_the_base_does_not_deadlock(
     import subprocess
     import sys
 
+    from support import IMPORT_ROOT
     from support.programs import env_for
 
     proc = subprocess.run(
         [sys.executable, "-c", _SIGNAL_STORM, core.CORE, backend],
+        cwd=IMPORT_ROOT,  # -c puts the working directory first on sys.path
         env=env_for(pure=core.CORE == "pure"),
         capture_output=True,
         text=True,
