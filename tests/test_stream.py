@@ -600,6 +600,41 @@ def test_stream_is_one_class(core: ModuleType) -> None:
     assert [c for c in core.Stream.__mro__ if c.__module__.startswith("fdevent")] == [core.Stream]
 
 
+def test_stream_callbacks_called_from_python(core: ModuleType, backend: str, sp: Any) -> None:
+    # The stream's events are run by the base in C (core/record.py's Handler); their
+    # callbacks stay ordinary callables that do the same: debug mode's timed call runs them,
+    # and so can a user holding the event.
+    ours, peer = sp
+    b = core.EventBase(backend=backend, debug=True)
+    try:
+        s = core.Stream(b, ours, on_read=lambda st, a: st.write(st.input.read()))
+        peer.sendall(b"timed")
+        run_until(b, lambda: _ready(peer))
+        assert peer.recv(100) == b"timed"
+        (rev,) = [ev for ev in b.events() if ev.arg is s]
+        peer.sendall(b"by hand")
+        time.sleep(0.05)
+        rev.callback(rev.fd, EV_READ, s)  # what the base does for a readable socket
+        assert peer.recv(100) == b"by hand"
+        assert "stream reader" in repr(rev.callback)
+    finally:
+        b.close()
+
+
+def test_assign_makes_a_stream_event_plain(core: ModuleType, base: Any, sp: Any) -> None:
+    # assign() hands the event a callback of the caller's: the base must call that one.
+    s = core.Stream(base, sp[0])
+    (rev,) = base.events()
+    s.disable(EV_READ)
+    assert not rev.attached
+    seen: list[int] = []
+    rev.assign(base, sp[0], EV_READ, lambda fd, ev, arg: seen.append(ev))
+    sp[1].sendall(b"x")
+    rev.attach()
+    run_until(base, lambda: seen)
+    assert seen == [EV_READ]
+
+
 def test_repr(core: ModuleType, base: Any, sp: Any) -> None:
     s = core.Stream(base, sp[0])
     assert repr(s).startswith(f"<Stream fd={sp[0].fileno()} open input=0 output=0")

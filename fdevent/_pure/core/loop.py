@@ -50,7 +50,7 @@ from ..._flags import (
 from ..._wakeup import Wakeup
 from ..clib.cext import monotonic, thread_id
 from .evmap import EvMap
-from .record import ST_ATTACHED, ST_INTERNAL, EventRecord, internal_record
+from .record import ST_ATTACHED, ST_HANDLER, ST_INTERNAL, EventRecord, Handler, internal_record
 from .timeheap import TimerHeap
 from .timing import PERF_IS_MONOTONIC, perf, timed_call
 
@@ -458,6 +458,9 @@ class LoopCore:
                     try:
                         if debug:
                             timed_call(ev, res, self._slow)
+                        elif ev._state & ST_HANDLER:  # no Python call (record.Handler)
+                            cb: Handler = ev._callback
+                            cb._io_ready(ev, res)
                         else:
                             ev._callback(ev._fd, res, ev._arg)
                     except Exception as exc:

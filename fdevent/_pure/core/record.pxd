@@ -22,4 +22,7 @@ cdef class EventRecord:
     cdef unsigned char _res
     cdef unsigned char _state
 
+cdef class Handler:
+    cdef _io_ready(self, EventRecord ev, int res)
+
 cpdef EventRecord internal_record(object base, int fd, int events)

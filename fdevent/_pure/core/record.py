@@ -7,7 +7,15 @@ methods; the record adds no method of its own, so an event carries no vtable poi
 
 ``_state`` holds bits (libevent's ``EVLIST_*``): ``ST_ATTACHED`` while the event is pending;
 ``ST_INTERNAL`` for the base's own events (the thread wakeup), which never count as attached,
-or ``dispatch()`` could never return.
+or ``dispatch()`` could never return; ``ST_HANDLER`` when the callback is a ``Handler``.
+
+Why ``Handler``: a stream's read and write events fire once per request, and a Python-level
+callback costs a Python call with three boxed arguments before the stream's C code runs. A
+``Handler`` is a callable whose ``_io_ready`` the base's loop calls instead (a C call through
+the vtable on the compiled core, a plain method call on the pure one) with the record and
+what happened as a C int. It stays callable as any callback (debug mode's timed call, the
+``callback`` property, ``dump()``); ``assign()`` clears the bit, since the callback is then
+whatever the caller gave.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ else:
 
 ST_ATTACHED = 0x01
 ST_INTERNAL = 0x02
+ST_HANDLER = 0x04
 
 
 @cython.freelist(256)
@@ -50,6 +59,20 @@ class EventRecord:
     _priority: int
     _res: int
     _state: int
+
+
+@cython.cclass
+class Handler:
+    """A callback the base calls in C: an ``ST_HANDLER`` event's ``_callback`` is one.
+
+    A subclass implements ``_io_ready(ev, res)`` (``res``: what happened, the callback's
+    ``events`` argument) and, for every other caller (debug mode's timed call, a user
+    calling ``event.callback``), ``__call__(fd, events, arg)`` doing the same.
+    """
+
+    @cython.cfunc
+    def _io_ready(self, ev: EventRecord, res: cython.int) -> None:
+        raise NotImplementedError
 
 
 def _no_callback(fd: int, events: int, arg: object) -> None:

@@ -3,10 +3,11 @@ from .buffer cimport Buffer
 from .sockio cimport recv_some, send_buffer
 from .stream cimport Driver, Stream
 from .tls cimport TLSLayer
+from ..core.record cimport EventRecord, Handler
 
 # Filled by the module's Python-level imports; C ints on the hot path.
 cdef int BEV_CONNECTED, BEV_EOF, BEV_ERROR, BEV_READING, BEV_TIMEOUT, BEV_WRITING
-cdef int EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
+cdef int EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE, ST_HANDLER
 cdef int _ABOVE_LOW, _CLOSED, _CLOSING, _CONNECTING, _DONE, _EOF, _FAILED, _HANDSHAKE, _LATER
 cdef int _PAUSED, _READING, _REPORT, _SHUT, _SHUT_DONE, _UNREPORTED, _WRITING
 cdef Py_ssize_t READ_MAX
@@ -14,6 +15,16 @@ cdef Py_ssize_t READ_MAX
 cdef class SocketDriver(Driver):
     pass
 
+cdef class _ReadCallback(Handler):
+    pass
+
+cdef class _WriteCallback(Handler):
+    pass
+
+cdef _ReadCallback _READ_CB
+cdef _WriteCallback _WRITE_CB
+
+cdef object _event(Stream s, int fd, int flags, Handler cb, object priority)
 cdef _attach_socket(Stream s, object sock, object priority)
 cpdef _connected(Stream s, object sock, object priority)
 cdef _update_read(Stream s)

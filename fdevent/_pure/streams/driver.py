@@ -1,8 +1,9 @@
 """The stream's driver: what a ``Stream`` does, over the state ``stream.py`` keeps.
 
 The public face (``stream.py``) calls this through its ``Driver`` interface; the events call
-it through ``_read_cb`` / ``_write_cb``; ``connect.py`` hands it a connected socket
-(``_connected``). How it runs, and why:
+it through their callbacks, ``_READ_CB`` / ``_WRITE_CB`` (``record.Handler``s: the base calls
+them in C, with no Python call and no boxed int per event); ``connect.py`` hands it a
+connected socket (``_connected``). How it runs, and why:
 
 - Two persistent events, a reader and a writer, have the stream as their argument: the base
   holds an attached event, the event holds the stream, so an open stream needs no other
@@ -73,6 +74,7 @@ from ..._streambits import (
     _WRITING,
 )
 from ..core.event import Event
+from ..core.record import ST_HANDLER, EventRecord, Handler
 from . import owners
 from .buffer import Buffer
 from .sockio import READ_MAX, recv_some, send_buffer
@@ -123,12 +125,47 @@ class SocketDriver(Driver):
         _abort(s)
 
 
-def _read_cb(fd: int, events: int, s: Stream) -> None:
-    _readable(s, events)
+@cython.final
+@cython.cclass
+class _ReadCallback(Handler):
+    """The reader's callback: the stream (its arg) reads."""
+
+    @cython.cfunc
+    def _io_ready(self, ev: EventRecord, res: cython.int) -> None:
+        _readable(ev._arg, res)
+
+    def __call__(self, fd: int, events: int, s: Stream) -> None:
+        _readable(s, events)
+
+    def __repr__(self) -> str:  # dump()'s name for the callback
+        return "<stream reader>"
 
 
-def _write_cb(fd: int, events: int, s: Stream) -> None:
-    _writable(s, events)
+@cython.final
+@cython.cclass
+class _WriteCallback(Handler):
+    """The writer's callback: the stream (its arg) flushes."""
+
+    @cython.cfunc
+    def _io_ready(self, ev: EventRecord, res: cython.int) -> None:
+        _writable(ev._arg, res)
+
+    def __call__(self, fd: int, events: int, s: Stream) -> None:
+        _writable(s, events)
+
+    def __repr__(self) -> str:
+        return "<stream writer>"
+
+
+_READ_CB = _ReadCallback()
+_WRITE_CB = _WriteCallback()
+
+
+@cython.cfunc
+def _event(s: Stream, fd: cython.int, flags: cython.int, cb: Handler, priority: object) -> Any:
+    ev: EventRecord = Event(s._base, fd, flags, cb, s, priority)  # type: ignore[arg-type]
+    ev._state |= ST_HANDLER  # the base calls cb's _io_ready, in C (core/record.py)
+    return ev
 
 
 # -- the socket, and the hand-over from connect()'s Connector --------------------------------
@@ -143,7 +180,7 @@ def _attach_socket(s: Stream, sock: socket.socket, priority: object) -> None:
         # A stream writes whole messages at once: Nagle would only delay them (asyncio's
         # transports do the same).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    s._rev = Event(s._base, fd, EV_READ | EV_PERSIST, _read_cb, s, priority)  # type: ignore[arg-type]
+    s._rev = _event(s, fd, EV_READ | EV_PERSIST, _READ_CB, priority)
     s._sock = sock
     s._fd = fd
     owners.add(s._base, s, fd)
@@ -204,7 +241,7 @@ def _update_write(s: Stream) -> None:
 def _writer(s: Stream) -> Any:
     # The write event, made on first need: an idle stream never has one (96 bytes saved).
     if s._wev is None:
-        s._wev = Event(s._base, s._fd, EV_WRITE | EV_PERSIST, _write_cb, s, s._rev.priority)
+        s._wev = _event(s, s._fd, EV_WRITE | EV_PERSIST, _WRITE_CB, s._rev.priority)
     return s._wev
 
 
