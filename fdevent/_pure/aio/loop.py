@@ -47,6 +47,7 @@ from ..._flags import EV_TIMEOUT
 from ..core.base import EventBase
 from ..core.event import Event, Timer
 from .selector import EventSelector
+from .unix import UnixParts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -73,7 +74,7 @@ def _describe(handle: asyncio.Handle) -> str:
     return str(handle)
 
 
-class Loop(asyncio.SelectorEventLoop):
+class Loop(UnixParts):
     """An asyncio event loop run by an fdevent ``EventBase``.
 
     ``Loop(base=None)``: ``base`` is the ``EventBase`` to run on (None: a new one, on the
@@ -274,6 +275,7 @@ class Loop(asyncio.SelectorEventLoop):
         if was_closed:
             return
         base = self._base
+        self._release_children()
         self._ready_ev.detach()
         if self._owns_base:
             base.close()
