@@ -389,6 +389,30 @@ def test_run_and_the_policy(aio: ModuleType) -> None:
         asyncio.set_event_loop_policy(old)
 
 
+def test_debug_source_traceback_ends_at_the_caller(loop: Any) -> None:
+    # In debug mode a handle's _source_traceback ends at the line that scheduled it, through
+    # every scheduling method (asyncio's repr of a handle and its warnings print it): the
+    # compiled core's methods have no frame of their own to trim.
+    loop.set_debug(True)
+    here = inspect.currentframe()
+    assert here is not None
+    first = here.f_lineno + 2  # the line of the first call below; one call a line
+    handles = [
+        loop.call_soon(lambda: None),
+        loop.call_soon_threadsafe(lambda: None),
+        loop.call_later(0, lambda: None),
+        loop.call_at(loop.time(), lambda: None),
+    ]
+    for i, handle in enumerate(handles):
+        last = handle._source_traceback[-1]
+        assert (last.filename, last.lineno, last.name) == (
+            __file__,
+            first + i,
+            "test_debug_source_traceback_ends_at_the_caller",
+        )
+        handle.cancel()
+
+
 def test_new_event_loop(aio: ModuleType) -> None:
     lp = aio.new_event_loop()
     try:

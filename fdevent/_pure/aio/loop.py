@@ -73,6 +73,16 @@ def _describe(handle: asyncio.Handle) -> str:
     return str(handle)
 
 
+def _trim_source_traceback(handle: asyncio.Handle, method: str) -> None:
+    # In debug mode a handle records the stack of its creation, and each scheduling method of
+    # the stdlib deletes its own frame from it, so that the caller's line comes last. This
+    # file's methods have a frame on the pure core only (compiled, there is none to delete):
+    # delete the last entry only if it is ``method``'s.
+    stack = handle._source_traceback  # type: ignore[attr-defined]
+    if stack and stack[-1].name == method:
+        del stack[-1]
+
+
 class Loop(asyncio.SelectorEventLoop):
     """An asyncio event loop run by an fdevent ``EventBase``.
 
@@ -155,8 +165,7 @@ class Loop(asyncio.SelectorEventLoop):
         # The handle first: on 3.10 its own check is what refuses when=None, as there.
         timer = _TimerHandle(when, callback, args, self, context)
         delay = when - self.time()
-        if timer._source_traceback:  # type: ignore[attr-defined]
-            del timer._source_traceback[-1]  # type: ignore[attr-defined]
+        _trim_source_traceback(timer, "call_at")
         ev = Timer(self._base, self._timer_fired, timer)
         # A NaN delay waits for ever, as the stdlib's heap never reaches a NaN deadline.
         ev.attach(delay if delay > 0.0 else math.inf if delay != delay else 0.0)
@@ -189,8 +198,7 @@ class Loop(asyncio.SelectorEventLoop):
         self, callback: Callable[..., object], args: Any, context: contextvars.Context | None
     ) -> asyncio.Handle:
         handle = asyncio.Handle(callback, args, self, context)
-        if handle._source_traceback:  # type: ignore[attr-defined]
-            del handle._source_traceback[-1]  # type: ignore[attr-defined]
+        _trim_source_traceback(handle, "_call_soon")
         self._enqueue(handle)
         return handle
 
