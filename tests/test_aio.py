@@ -10,6 +10,7 @@ against the stock loop, so a difference shows up as a failing pair).
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import inspect
 import random
@@ -411,6 +412,37 @@ def test_debug_source_traceback_ends_at_the_caller(loop: Any) -> None:
             "test_debug_source_traceback_ends_at_the_caller",
         )
         handle.cancel()
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("kind", ["stock", "fdevent"])
+def test_a_failed_task_is_freed_before_the_next_callback(
+    kind: str, debug: bool, aio: ModuleType
+) -> None:
+    # A task whose step raised is freed (by reference counting, no GC) as soon as the loop
+    # lets go of the handle that ran the step, before the next callback of the iteration:
+    # so "Task exception was never retrieved" goes to the exception handler then, in the
+    # task's context (CPython's test_futures2 checks the context on 3.12+).
+    lp = asyncio.SelectorEventLoop() if kind == "stock" else aio.Loop()
+    lp.set_debug(debug)
+    reported: list[str] = []
+    lp.set_exception_handler(lambda _lp, context: reported.append(context["message"]))
+
+    async def fails() -> None:
+        raise ZeroDivisionError
+
+    async def main() -> list[str]:
+        asyncio.ensure_future(fails())  # noqa: RUF006  # no reference kept: that is the test
+        await asyncio.sleep(0)  # resumes after the failing task's step, in the same iteration
+        return list(reported)
+
+    gc.disable()
+    try:
+        seen = lp.run_until_complete(main())
+    finally:
+        gc.enable()
+        lp.close()
+    assert seen == ["Task exception was never retrieved"]
 
 
 def test_new_event_loop(aio: ModuleType) -> None:
