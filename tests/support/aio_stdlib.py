@@ -173,6 +173,8 @@ class _Outcomes(unittest.TestResult):
     def __init__(self) -> None:
         super().__init__()
         self.outcomes: dict[str, list[Any]] = {}
+        # 3.12 reports a skipped class's tests with stopTest() and no startTest().
+        self._t0 = time.monotonic()
 
     @staticmethod
     def _id(test: unittest.TestCase) -> str:
