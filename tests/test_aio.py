@@ -10,6 +10,7 @@ against the stock loop, so a difference shows up as a failing pair).
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import inspect
 import random
@@ -387,6 +388,61 @@ def test_run_and_the_policy(aio: ModuleType) -> None:
         assert asyncio.run(main()) == "Loop"
     finally:
         asyncio.set_event_loop_policy(old)
+
+
+def test_debug_source_traceback_ends_at_the_caller(loop: Any) -> None:
+    # In debug mode a handle's _source_traceback ends at the line that scheduled it, through
+    # every scheduling method (asyncio's repr of a handle and its warnings print it): the
+    # compiled core's methods have no frame of their own to trim.
+    loop.set_debug(True)
+    here = inspect.currentframe()
+    assert here is not None
+    first = here.f_lineno + 2  # the line of the first call below; one call a line
+    handles = [
+        loop.call_soon(lambda: None),
+        loop.call_soon_threadsafe(lambda: None),
+        loop.call_later(0, lambda: None),
+        loop.call_at(loop.time(), lambda: None),
+    ]
+    for i, handle in enumerate(handles):
+        last = handle._source_traceback[-1]
+        assert (last.filename, last.lineno, last.name) == (
+            __file__,
+            first + i,
+            "test_debug_source_traceback_ends_at_the_caller",
+        )
+        handle.cancel()
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("kind", ["stock", "fdevent"])
+def test_a_failed_task_is_freed_before_the_next_callback(
+    kind: str, debug: bool, aio: ModuleType
+) -> None:
+    # A task whose step raised is freed (by reference counting, no GC) as soon as the loop
+    # lets go of the handle that ran the step, before the next callback of the iteration:
+    # so "Task exception was never retrieved" goes to the exception handler then, in the
+    # task's context (CPython's test_futures2 checks the context on 3.12+).
+    lp = asyncio.SelectorEventLoop() if kind == "stock" else aio.Loop()
+    lp.set_debug(debug)
+    reported: list[str] = []
+    lp.set_exception_handler(lambda _lp, context: reported.append(context["message"]))
+
+    async def fails() -> None:
+        raise ZeroDivisionError
+
+    async def main() -> list[str]:
+        asyncio.ensure_future(fails())  # noqa: RUF006  # no reference kept: that is the test
+        await asyncio.sleep(0)  # resumes after the failing task's step, in the same iteration
+        return list(reported)
+
+    gc.disable()
+    try:
+        seen = lp.run_until_complete(main())
+    finally:
+        gc.enable()
+        lp.close()
+    assert seen == ["Task exception was never retrieved"]
 
 
 def test_new_event_loop(aio: ModuleType) -> None:

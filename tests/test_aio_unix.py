@@ -7,6 +7,7 @@ Errors are checked against the stock loop, so a difference shows up as a failing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import signal
@@ -14,6 +15,7 @@ import socket
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -187,6 +189,23 @@ def test_add_signal_handler_on_closed_loop_or_other_thread(
 # -- child processes -------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _child_watcher(watcher: Any) -> Iterator[None]:
+    """The policy's child watcher set to ``watcher`` (3.10-3.13's API, deprecated in 3.12)."""
+    policy = asyncio.get_event_loop_policy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        policy.set_child_watcher(watcher)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if watcher is not None:
+                watcher.close()
+            policy.set_child_watcher(None)  # type: ignore[attr-defined]
+
+
 def test_subprocess_watched_without_threads_or_sigchld(loop: Any) -> None:
     sigchld = signal.getsignal(signal.SIGCHLD)
 
@@ -200,10 +219,32 @@ def test_subprocess_watched_without_threads_or_sigchld(loop: Any) -> None:
         out, _ = await asyncio.wait_for(proc.communicate(), LATE * 4)
         return out, await proc.wait(), threads, during
 
-    out, rc, before, during = loop.run_until_complete(main())
+    with _child_watcher(None):  # none set: the loop's own pidfd watch
+        out, rc, before, during = loop.run_until_complete(main())
     assert (out, rc) == (b"hi\n", 3)
     assert during == before  # no watcher thread (3.10 and 3.11's default starts one)
     assert signal.getsignal(signal.SIGCHLD) == sigchld
+
+
+def test_subprocess_uses_a_child_watcher_the_program_set(loop: Any) -> None:
+    # A watcher set on the policy is used, as the stdlib's loop uses it: a threaded one runs
+    # a thread per child (so pidfds were not used), and the exit status comes through it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        watcher = asyncio.ThreadedChildWatcher()  # type: ignore[attr-defined]
+
+    async def main() -> tuple[int, int, int]:
+        threads = threading.active_count()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "import time; time.sleep(0.3); raise SystemExit(4)"
+        )
+        during = threading.active_count()
+        return await asyncio.wait_for(proc.wait(), LATE * 4), threads, during
+
+    with _child_watcher(watcher):
+        rc, before, during = loop.run_until_complete(main())
+    assert rc == 4
+    assert during == before + 1
 
 
 def test_subprocess_killed_and_shell(loop: Any) -> None:

@@ -186,6 +186,9 @@ def run(handle: asyncio.Handle) -> None:
         raise
     except BaseException as exc:
         report(handle, exc)
+    # No frame keeps the handle once it ran (the pure core's frames, on 3.12+, keep their
+    # locals while a traceback holds a frame they called): see Loop._run_handle.
+    del handle
 
 
 @cython.annotation_typing(False)  # exc: any BaseException subclass instance

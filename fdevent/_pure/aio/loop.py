@@ -204,6 +204,7 @@ class Loop(UnixParts):
         timer._scheduled = False  # type: ignore[attr-defined]
         timer._event = None  # the event holds the handle as its arg: no cycle to collect
         self._run_handle(timer)
+        del timer  # see _run_handle
 
     def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:
         ev = getattr(handle, "_event", None)
@@ -276,17 +277,24 @@ class Loop(UnixParts):
                         run(handle)  # the common case, in C
                 elif not handle._cancelled:
                     self._run_handle(handle)
+                del handle  # see _run_handle
         finally:
             if ready:
                 self._ready_ev.activate(EV_TIMEOUT)
 
     def _run_handle(self, handle: asyncio.Handle) -> None:
+        # No frame here holds a handle once it has run (``del``), as the stdlib's _run_once
+        # and Handle._run drop theirs: on 3.12+ a frame that ends while a traceback holds a
+        # frame it called keeps its locals, so a task failing in its step would otherwise be
+        # kept (by its exception's traceback, through these frames) until the cyclic GC runs,
+        # and report "exception was never retrieved" late, out of its context.
         if not self._debug:  # type: ignore[attr-defined]
             kind = type(handle)
             if kind is _Handle or kind is TimerHandle:
                 run(handle)  # Handle._run, without its Python frame
             else:
                 handle._run()
+            del handle
             return
         self._current_handle = handle
         try:
@@ -295,6 +303,7 @@ class Loop(UnixParts):
             dt = self.time() - t0
             if dt >= self.slow_callback_duration:
                 logger.warning("Executing %s took %.3f seconds", _describe(handle), dt)
+            del handle
         finally:
             self._current_handle = None  # type: ignore[assignment]
 

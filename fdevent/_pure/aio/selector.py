@@ -222,3 +222,4 @@ class EventSelector(selectors.BaseSelector):
             self._drop(fd, direction)
         else:
             self._run(handle)
+            del handle  # as Loop._run_handle: no frame keeps a handle after its run

@@ -12,7 +12,8 @@
   watcher the running Python defaults to (3.10 and 3.11 start a thread per process). When the
   pidfd is readable the child is a zombie; ``waitpid`` reaps it and its transport learns the
   exit status one iteration later, after its pipes have been read (the stdlib's order).
-  Where pidfds are missing the stdlib's child watcher is used.
+  Where pidfds are missing, or the program set a child watcher on the policy (3.10-3.13),
+  the stdlib's child watcher is used.
 - **Datagrams on 3.10 and 3.11.** ``sock_recvfrom``, ``sock_recvfrom_into`` and
   ``sock_sendto`` came to the stdlib loop in 3.11, and its datagram transport became an
   ``asyncio.DatagramTransport`` in 3.12; ``Loop`` has both on every version.
@@ -52,6 +53,13 @@ def _pidfds_work() -> bool:
 
 
 _PIDFD = _pidfds_work()
+
+
+def _watcher_attached() -> bool:
+    # A child watcher the program set on the policy (3.10-3.13's set_child_watcher) is used as
+    # the stdlib's loop uses it: some reap every child (FastChildWatcher, SafeChildWatcher),
+    # and a pidfd of ours would then find its child reaped already.
+    return getattr(asyncio.get_event_loop_policy(), "_watcher", None) is not None
 
 
 class UnixParts(asyncio.SelectorEventLoop):
@@ -136,7 +144,7 @@ class UnixParts(asyncio.SelectorEventLoop):
         extra: Any = None,
         **kwargs: Any,
     ) -> asyncio.SubprocessTransport:
-        if not _PIDFD:
+        if not _PIDFD or _watcher_attached():
             return await super()._make_subprocess_transport(  # type: ignore[misc, no-any-return]
                 protocol, args, shell, stdin, stdout, stderr, bufsize, extra=extra, **kwargs
             )
