@@ -8,7 +8,8 @@ core and backend, answer curl (GET, POST with a body, a keep-alive series, a chu
 response), a short bounded wrk run, and aiohttp's own websocket client on ``fdevent.aio``; each
 says in its answer which loop served it. aiohttp's client on ``fdevent.aio`` fetches from the
 stdlib's ``http.server``. Every server is on 127.0.0.1, ends on its signal (checked: status 0)
-and is killed by its PID if a test fails first.
+and is killed by its PID if a test fails first. The how-to "Run your asyncio application on
+fdevent" shows these tests' calls (checked), and its aiohttp program runs here.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def serving(args: list[str], pure: bool, backend: str) -> Iterator[tuple[Program
     it is still running when the block ends."""
     with Program(args, pure, backend, merge_stderr=True) as server:
         m = server.expect(r"[Rr]unning on http://127\.0\.0\.1:(\d+)")
-        assert m[1] != "0", server
+        assert m[1] != "0", str(server)
         yield server, f"http://127.0.0.1:{m[1]}"
 
 
@@ -89,8 +90,8 @@ def stop(server: Program, signum: int) -> None:
     """End the server with ``signum`` (by its PID): it must shut down and exit with status 0."""
     server.signal(signum)
     rc = server.wait(WAIT)
-    assert rc == 0, server
-    assert "Traceback" not in server.stdout, server
+    assert rc == 0, str(server)
+    assert "Traceback" not in server.stdout, str(server)
 
 
 def client_loop(pure: bool, backend: str) -> Any:
@@ -168,7 +169,7 @@ def test_aiohttp_app_runner(pure: bool, backend_name: str) -> None:
     with serving(["tests/support/aio_apps.py", "app_runner"], pure, backend_name) as (server, url):
         check_get_and_post(url, pure, backend_name)
         stop(server, signal.SIGINT)
-        assert server.lines[-1] == "stopped", server
+        assert server.lines[-1] == "stopped", str(server)
 
 
 @pytest.mark.parametrize("way", ["command_line", "uvicorn_run", "uvicorn_server"])
@@ -183,7 +184,7 @@ def test_uvicorn_httptools(way: str, pure: bool, backend_name: str) -> None:
         if way == "command_line":
             assert wrk(url + "/") > 0
         stop(server, signal.SIGINT)  # Ctrl-C
-        assert "Application shutdown complete" in server.stdout, server
+        assert "Application shutdown complete" in server.stdout, str(server)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -265,6 +266,29 @@ def test_aiohttp_client(core: Any, backend: str, stdlib_server: str) -> None:
     first_port = text.split()[1]
     assert [t.split() for t in got["series"]] == [[f"/{n}", first_port] for n in range(5)]
     assert [t.split()[0] for t in got["concurrent"]] == [f"/c{n}" for n in range(20)]
+
+
+def howto_program(caption: str) -> tuple[str, str]:
+    """The how-to's program under ``caption`` and the output block after it."""
+    m = re.search(
+        r"```\{code-block\} python\n:caption: " + re.escape(caption) + r"\n(?::class: [^\n]*\n)*\n"
+        r"(?P<source>.*?)```\n\n```\{code-block\} text\n:class: output\n\n(?P<output>.*?)```",
+        HOWTO.read_text(),
+        re.S,
+    )
+    assert m, f"no program {caption} with an output block in {HOWTO}"
+    return m["source"], m["output"]
+
+
+def test_the_howto_aiohttp_program(pure: bool, backend_name: str, tmp_path: Path) -> None:
+    # A fragment for test_docs_site, whose runnable programs all run inside one fixture under
+    # the suite's 60 s limit per test (57 s of it already on a loaded 2-core machine): run here.
+    source, output = howto_program("aio_aiohttp.py")
+    program = tmp_path / "aio_aiohttp.py"
+    program.write_text(source)
+    with Program([str(program)], pure, backend_name) as run:
+        assert run.wait(WAIT) == 0, str(run)
+        assert run.stdout + "\n" == output, str(run)
 
 
 def test_the_howto_shows_what_these_tests_run() -> None:
