@@ -53,7 +53,11 @@ def env_for(pure: bool, backend: str | None = None) -> dict[str, str]:
 class Program:
     """``python ARGS`` in a subprocess whose stdout lines can be awaited."""
 
-    def __init__(self, args: list[str], pure: bool, backend: str | None = None) -> None:
+    def __init__(
+        self, args: list[str], pure: bool, backend: str | None = None, merge_stderr: bool = False
+    ) -> None:
+        """``merge_stderr``: the program's stderr goes to its stdout, for ``expect()`` to read
+        (a program that logs its address there, as uvicorn does)."""
         if args and args[0] != "-m" and not os.path.isabs(args[0]):
             args = [str(ROOT / args[0]), *args[1:]]  # a script of this tree: examples/...
         self.proc = subprocess.Popen(
@@ -62,7 +66,7 @@ class Program:
             env=env_for(pure, backend),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
             text=True,
         )
         self.pid = self.proc.pid
@@ -83,8 +87,8 @@ class Program:
         self._queue.put(None)
 
     def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        self._stderr.append(self.proc.stderr.read())
+        if self.proc.stderr is not None:  # None: merged into stdout
+            self._stderr.append(self.proc.stderr.read())
 
     def expect(self, pattern: str, timeout: float = WAIT) -> re.Match[str]:
         """Wait for a stdout line matching ``pattern`` (``re.search``); fail on EOF or timeout."""
