@@ -194,7 +194,14 @@ def main(argv=None):
         "machine": probe.machine_info(setup),
         "versions": versions,
         "impls": run_impls,
-        "reference": next((i for i in impls.ALIASES["fdevent"] if i in run_impls), None),
+        # Each benchmark's own (fdevent-compiled, stream-compiled for the streams, uvloop for
+        # the aio ones), in the order of the benchmarks run.
+        "reference": ", ".join(
+            dict.fromkeys(
+                r for b in benches if (r := measure.reference(BY_NAME[b], run_impls)) is not None
+            )
+        )
+        or None,
         "notes": notes,
         "pinning": setup.pins.describe(),
         "loadavg_before": probe.loadavg(),
