@@ -207,7 +207,8 @@ AIO_CALLS = Benchmark(
     intro=lambda c: (
         f"{c['count']:,} `loop.call_soon(cb)` then one loop iteration that runs them; or "
         f"{c['count']:,} `loop.call_later(delay, cb).cancel()` then one iteration (where a "
-        "loop purges cancelled timers). Wall ns per call, both phases; the median of "
+        "loop purges cancelled timers). CPU ns per call (the process's CPU clock), both phases; "
+        "the median of "
         f"{c['rounds']} rounds per process after a warm-up (benchmarks/aio_calls.py)."
     ),
     sizes={
