@@ -8,7 +8,7 @@ the script makes the loop and runs the framework's own serving coroutine on it.
 
 Listens on 127.0.0.1:PORT (0 = ephemeral), prints "READY <port>" on stdout once the framework
 is serving, and stops by itself after --max-seconds (the harness normally ends it first).
-Needs the bench extra: ``pip install -e .[bench]``.
+Needs the bench extra: ``pip install -e '.[bench]'``.
 """
 
 import argparse

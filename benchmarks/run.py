@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run fdevent's benchmark suite: one command, every benchmark, every implementation.
 
-    python benchmarks/run.py                 # the full suite (about 15-20 minutes)
+    python benchmarks/run.py                 # the full suite (about 25 minutes)
     python benchmarks/run.py --quick         # small sizes, 1 run: a smoke test (about a minute)
     python benchmarks/run.py --bench chain,timers --impl fdevent,asyncio --runs 5
     python benchmarks/run.py --list          # what is available on this machine
