@@ -3,6 +3,7 @@
 
     python benchmarks/callgrind.py                          # this tree, compiled core, chain + echo
     python benchmarks/callgrind.py --core compiled,pure --bench chain
+    python benchmarks/callgrind.py --bench aio-echo --loops fdevent,uvloop,asyncio --conns 50,1
     python benchmarks/callgrind.py --python /work/before/.venv/bin/python --tree /work/before
 
 On a shared 2-core machine a timing moves by 5-10% from one run to the next; the number of
@@ -29,6 +30,11 @@ being accepted and closed. A second measured run of 40,000 requests gives "margi
 at 40,000 - count at 20,000) / 20,000, where connecting and closing cancel out. The window
 ends when echoload has its replies; up to C requests still in flight then are served but not
 counted, which is why C=500 is not offered: use C <= 50.
+
+**aio-echo** (``--bench aio-echo``): the same measurement of ``aio_echo.py`` (the asyncio
+Protocol echo; ``--api streams`` for ``start_server``) on each loop of ``--loops``: ``fdevent``
+(fdevent.aio on each ``--core``), ``uvloop``, ``asyncio`` (the stdlib's). uvloop is C, so its
+count compares fairly with the compiled core's.
 
 Unlike the chain's, the echo's count moves a little between runs (about 1-2%): how many
 connections one poll returns, and at C=1 whether the loop finds the next request before it
@@ -162,12 +168,16 @@ def echoload(pins, exe, port, conns, n):
     return procs.run_json(pins.load(argv), None, RUN_TIMEOUT)
 
 
-def echo(args, core, conns, work, pins, exe, k):
-    """User-space instructions per request of the echo server at C connections."""
-    script = os.path.join(args.tree, "benchmarks", args.server)
-    out = os.path.join(work, f"echo.{core}.c{conns}.{k}.out")
+def echo(args, core, conns, work, pins, exe, k, server=None):
+    """User-space instructions per request of the echo server at C connections.
+
+    server: (label, script in benchmarks/, its options) for aio-echo; by default the --server
+    script, labelled by the core."""
+    label, name, extra = server or (core, args.server, ())
+    script = os.path.join(args.tree, "benchmarks", name)
+    out = os.path.join(work, f"echo.{label}.c{conns}.{k}.out")
     argv = valgrind(out, out + ".log", "--instr-atstart=no")
-    argv += [args.python, script, "--port", "0", "--max-seconds", str(RUN_TIMEOUT)]
+    argv += [args.python, script, *extra, "--port", "0", "--max-seconds", str(RUN_TIMEOUT)]
     server = procs.spawn(pins.server(argv), env=tree_env(args.tree, core))
     try:
         port = procs.wait_ready(server, READY_TIMEOUT)
@@ -180,19 +190,49 @@ def echo(args, core, conns, work, pins, exe, k):
             path, counts[n] = dump(server.pid, out, dumps)
             dumps.add(path)
             # echoload stops at the batch that reaches n: it may count a few more.
-            procs.log(f"  echo {core} C={conns} {res['requests']:,} requests: {counts[n]:,} Ir")
+            procs.log(f"  echo {label} C={conns} {res['requests']:,} requests: {counts[n]:,} Ir")
     finally:
         procs.stop(server)
     n1, n2 = args.requests, 2 * args.requests
     return {
-        "bench": "echo",
-        "server": args.server,
-        "core": core,
+        "bench": "aio-echo" if server else "echo",
+        "server": " ".join([name, *extra]),
+        "core": label,
         "conns": conns,
         "counts": counts,
         "per_request": counts[n1] / n1,
         "marginal": (counts[n2] - counts[n1]) / (n2 - n1),
     }
+
+
+def echo_figure(args, core, conns, work, pins, exe, server=None):
+    """The median of --repeat fresh servers' counts per request (and the range), printed."""
+    runs = [echo(args, core, conns, work, pins, exe, k, server) for k in range(args.repeat)]
+    r = {k: runs[0][k] for k in ("bench", "server", "core", "conns")}
+    r["runs"] = runs
+    for key in ("per_request", "marginal"):
+        r[key] = statistics.median(x[key] for x in runs)
+        r[key + "_range"] = [min(x[key] for x in runs), max(x[key] for x in runs)]
+    lo, hi = r["per_request_range"]
+    print(
+        f"{r['bench']} {r['core']} C={conns}: {r['per_request']:,.0f} instructions per request "
+        f"(median of {args.repeat}: {lo:,.0f} to {hi:,.0f}; {r['marginal']:,.0f} marginal)",
+        flush=True,
+    )
+    return r
+
+
+def aio_servers(args, cores):
+    """aio-echo's servers, (label, env core, (script, options)): aio_echo.py on fdevent.aio for
+    each core asked for, and on each other loop of --loops."""
+    api = ("--api", args.api)
+    out = []
+    for loop in args.loops:
+        if loop == "fdevent":
+            out += [(f"aio-{c}", c, ("--loop", "fdevent", "--core", c, *api)) for c in cores]
+        else:
+            out.append((loop, "compiled", ("--loop", loop, *api)))
+    return out
 
 
 def ints(text):
@@ -206,20 +246,29 @@ def main():
     ap.add_argument("--python", default=sys.executable, help="the interpreter (default: this one)")
     ap.add_argument("--tree", default=ROOT, help="the checkout measured (default: this one)")
     ap.add_argument("--core", default="compiled", help="compiled, pure or compiled,pure")
-    ap.add_argument("--bench", default="chain,echo", help="chain, echo or chain,echo")
+    ap.add_argument("--bench", default="chain,echo", help="chain, echo, aio-echo (comma-separated)")
     ap.add_argument("--writes", type=ints, default=[20000, 60000], help="the chain's two sizes")
     ap.add_argument("--conns", type=ints, default=[50, 1], help="echo connections, e.g. 50,1")
     ap.add_argument("--requests", type=int, default=20000, help="echo requests measured")
     ap.add_argument("--warmup", type=int, default=2000, help="echo requests first, not counted")
     ap.add_argument("--server", default="echo_stream.py", help="the echo server in benchmarks/")
+    ap.add_argument(
+        "--loops",
+        type=lambda t: [x for x in t.split(",") if x],
+        default=["fdevent", "uvloop"],
+        help="aio-echo's loops: fdevent (fdevent.aio on each --core), uvloop, asyncio",
+    )
+    ap.add_argument("--api", choices=("protocol", "streams"), default="protocol")
     ap.add_argument("--repeat", type=int, default=3, help="echo servers per figure (median)")
     ap.add_argument("--keep", metavar="DIR", help="keep the callgrind files here")
     args = ap.parse_args()
     args.tree = os.path.abspath(args.tree)
     cores = [c for c in args.core.split(",") if c]
     benches = [b for b in args.bench.split(",") if b]
-    if not set(cores) <= {"compiled", "pure"} or not set(benches) <= {"chain", "echo"}:
-        raise SystemExit("--core: compiled and/or pure; --bench: chain and/or echo")
+    if not set(cores) <= {"compiled", "pure"} or not set(benches) <= {"chain", "echo", "aio-echo"}:
+        raise SystemExit("--core: compiled and/or pure; --bench: chain, echo, aio-echo")
+    if not set(args.loops) <= {"fdevent", "uvloop", "asyncio"}:
+        raise SystemExit("--loops: fdevent, uvloop, asyncio")
     if len(set(args.writes)) != 2 or max(args.conns, default=1) > 50 or args.requests < 1:
         raise SystemExit("--writes takes two sizes; --conns at most 50; --requests >= 1")
     if args.repeat < 1:
@@ -232,7 +281,7 @@ def main():
         check_tree(args.python, args.tree, core)
     notes = []
     exe = build_c([CProgram("echoload")], notes).get("echoload")
-    if "echo" in benches and not exe:
+    if {"echo", "aio-echo"} & set(benches) and not exe:
         raise SystemExit("echoload did not build: " + "; ".join(notes))
     pins = procs.Pins(True, 0, 1)
     if args.keep:
@@ -250,20 +299,11 @@ def main():
                 )
                 results.append(r)
             for conns in args.conns if "echo" in benches else ():
-                runs = [echo(args, core, conns, work, pins, exe, k) for k in range(args.repeat)]
-                r = {k: runs[0][k] for k in ("bench", "server", "core", "conns")}
-                r["runs"] = runs
-                for key in ("per_request", "marginal"):
-                    r[key] = statistics.median(x[key] for x in runs)
-                    r[key + "_range"] = [min(x[key] for x in runs), max(x[key] for x in runs)]
-                lo, hi = r["per_request_range"]
-                print(
-                    f"echo {core} C={conns}: {r['per_request']:,.0f} instructions per request "
-                    f"(median of {args.repeat}: {lo:,.0f} to {hi:,.0f}; "
-                    f"{r['marginal']:,.0f} marginal)",
-                    flush=True,
-                )
-                results.append(r)
+                results.append(echo_figure(args, core, conns, work, pins, exe))
+        for conns in args.conns if "aio-echo" in benches else ():
+            for label, core, extra in aio_servers(args, cores):
+                server = (label, "aio_echo.py", extra)
+                results.append(echo_figure(args, core, conns, work, pins, exe, server))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -4,7 +4,8 @@ uvloop's) transport + protocol pair, the socket excluded.
 CONNS socketpairs are made first (before the baseline: the sockets are not counted); then
 one end of each becomes a Stream (--impl fdevent, the core `import fdevent` loads;
 FDEVENT_PURE=1 for the pure one) or is handed to `loop.connect_accepted_socket` with a
-protocol that keeps its transport (--impl asyncio / uvloop). Reading is on, nothing is
+protocol that keeps its transport (--impl asyncio / uvloop, or --impl aio: fdevent.aio's
+loop on the core `import fdevent` loads). Reading is on, nothing is
 sent: the connections are idle. The figure is the delta per connection of tracemalloc's
 traced memory (Python's allocators, libuv's included: uvloop routes them through Python's
 raw allocator), or of RSS with --rss. Prints one JSON line.
@@ -31,7 +32,7 @@ class Proto(asyncio.Protocol):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--impl", choices=["fdevent", "asyncio", "uvloop"], default="fdevent")
+    ap.add_argument("--impl", choices=["fdevent", "aio", "asyncio", "uvloop"], default="fdevent")
     ap.add_argument("--conns", type=int, default=5000)
     ap.add_argument("--rss", action="store_true", help="measure RSS instead of tracemalloc")
     a = ap.parse_args()
@@ -63,7 +64,12 @@ def main():
         delta = measure(lambda sock: fdevent.Stream(base, sock, on_read))
         impl = "stream-" + info["core"]
     else:
-        if a.impl == "uvloop":
+        if a.impl == "aio":
+            _, info = bc.import_fdevent()
+            import fdevent.aio
+
+            loop = fdevent.aio.new_event_loop()
+        elif a.impl == "uvloop":
             import uvloop
 
             loop = uvloop.new_event_loop()
@@ -75,7 +81,7 @@ def main():
             return loop.run_until_complete(coro)  # (transport, protocol)
 
         delta = measure(make)
-        impl = a.impl
+        impl = "aio-" + info["core"] if a.impl == "aio" else a.impl
     bc.emit(
         {
             "bench": "streammem",

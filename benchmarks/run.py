@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run fdevent's benchmark suite: one command, every benchmark, every implementation.
 
-    python benchmarks/run.py                 # the full suite (about 15-20 minutes)
+    python benchmarks/run.py                 # the full suite (about 25 minutes)
     python benchmarks/run.py --quick         # small sizes, 1 run: a smoke test (about a minute)
     python benchmarks/run.py --bench chain,timers --impl fdevent,asyncio --runs 5
     python benchmarks/run.py --list          # what is available on this machine
@@ -11,11 +11,16 @@ Benchmarks (suite.py describes each): chain (libevent's bench.c idea), echo (TCP
 against a C load generator), timers (1M one-shot timers, half cancelled), mem (bytes per idle
 I/O event), xthread (cross-thread wakeup latency on an idle loop), fdtable (attach/detach time
 per event with 1 to 100,000 events on one fd), streammem (bytes per idle Stream), http (wrk
-against the HTTP hello example).
+against the HTTP hello example); and the asyncio loops' (issue 14: fdevent.aio, the stdlib's,
+uvloop): aio-echo (Protocol and start_server echo), aio-http (wrk against aiohttp and uvicorn),
+aio-calls (call_soon, call_later + cancel), aio-mem (bytes per idle transport + protocol),
+aio-lateness (call_at timers).
 Implementations: fdevent-compiled, fdevent-pure, stream-compiled, stream-pure, asyncio, uvloop,
+aio-compiled, aio-pure (fdevent.aio on each core),
 libevent (C), libevent-bev (C bufferevents), floor (C, chain only: the syscalls with no event
 loop), python-floor (chain only: the floor plus a Python callback per event, still with no event
-loop). "fdevent" selects both cores, "stream" both cores' streams.
+loop). "fdevent" selects both cores, "stream" both cores' streams,
+"aio" both cores' asyncio loops.
 With --baseline PYTHON, baseline-compiled and baseline-pure are the fdevent that PYTHON imports
 (another checkout: "before"), run by the same scripts, interleaved with the rest, in every
 benchmark that runs the *_fdevent.py scripts; each such section gets an after/before table.
@@ -79,6 +84,7 @@ def parse_args(argv=None):
         default="all",
         help="comma-separated: fdevent (= both cores), fdevent-compiled, "
         "fdevent-pure, stream (= both cores' Stream echo), stream-compiled, stream-pure, "
+        "aio (= both cores' fdevent.aio), aio-compiled, aio-pure, "
         "asyncio, uvloop, libevent, libevent-bev, floor, python-floor (default: all available)",
     )
     ap.add_argument("--runs", type=int, help="runs per measurement (default 3, quick 1)")
@@ -126,6 +132,7 @@ def sizes_for(args):
         runs = args.runs
     if args.echo_duration:
         sizes["echo"]["duration"] = args.echo_duration
+        sizes["aio-echo"]["duration"] = args.echo_duration
     if args.timer_count:
         sizes["timers"]["count"] = args.timer_count
     return sizes, runs
@@ -187,7 +194,14 @@ def main(argv=None):
         "machine": probe.machine_info(setup),
         "versions": versions,
         "impls": run_impls,
-        "reference": next((i for i in impls.ALIASES["fdevent"] if i in run_impls), None),
+        # Each benchmark's own (fdevent-compiled, stream-compiled for the streams, uvloop for
+        # the aio ones), in the order of the benchmarks run.
+        "reference": ", ".join(
+            dict.fromkeys(
+                r for b in benches if (r := measure.reference(BY_NAME[b], run_impls)) is not None
+            )
+        )
+        or None,
         "notes": notes,
         "pinning": setup.pins.describe(),
         "loadavg_before": probe.loadavg(),

@@ -34,6 +34,8 @@ IMPLS = (
     Impl("fdevent-pure", core="pure"),
     Impl("stream-compiled", core="compiled"),  # Streams, Listener (the buffered layer)
     Impl("stream-pure", core="pure"),
+    Impl("aio-compiled", core="compiled"),  # fdevent.aio: an asyncio loop on an EventBase
+    Impl("aio-pure", core="pure"),
     Impl("asyncio"),
     Impl("uvloop"),
     Impl("libevent"),  # C libevent, raw events
@@ -49,6 +51,7 @@ ALL = tuple(BY_NAME)
 ALIASES = {
     "fdevent": ("fdevent-compiled", "fdevent-pure"),
     "stream": ("stream-compiled", "stream-pure"),
+    "aio": ("aio-compiled", "aio-pure"),
 }
 BASELINES = tuple(i.name for i in IMPLS if i.baseline)
 

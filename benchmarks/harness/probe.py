@@ -90,6 +90,10 @@ def detect(setup, benches, notes):
             if core == want:
                 avail[impl] = True
                 avail["stream-" + want] = True  # the same core, its buffered layer
+                if probe_python("import fdevent.aio", setup.env(impl)) is not None:
+                    avail["aio-" + want] = True  # the same core, its asyncio loop
+                else:
+                    notes.append(f"aio-{want}: not available (`import fdevent.aio` failed)")
             else:
                 notes.append(f"{impl}: not available (`import fdevent` loads the {core} core)")
         else:

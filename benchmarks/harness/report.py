@@ -125,8 +125,8 @@ def header(meta):
         f"- Implementations run: {', '.join(meta['impls'])}",
         f"- Method: {meta['runs']} run(s) per measurement, interleaved across implementations "
         "(the order rotates each round), each a fresh process; figures are medians over the "
-        "runs, ratios are medians of the per-round ratios against the reference "
-        f"**{meta['reference'] or 'n/a'}**. Pinning: {meta['pinning']}.",
+        "runs, ratios are medians of the per-round ratios against each section's reference "
+        f"(its columns name it: **{meta['reference'] or 'n/a'}**). Pinning: {meta['pinning']}.",
         "",
     ]
     if meta["notes"]:
