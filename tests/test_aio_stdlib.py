@@ -23,6 +23,8 @@ tests on fdevent" lists both).
 
 from __future__ import annotations
 
+import concurrent.futures
+import faulthandler
 import json
 import os
 import subprocess
@@ -140,7 +142,19 @@ def _result(module: str, part: int, core: str) -> dict[str, Any]:
         for job in JOBS:
             _runs[job] = _pool.submit(_run, *job)
         _pool.shutdown(wait=False)
-    return _runs[module, part, core].result()
+    return _wait(_runs[module, part, core])
+
+
+def _wait(job: Future[dict[str, Any]]) -> dict[str, Any]:
+    # pytest's faulthandler_timeout (60 s) stops the whole run when one test hangs. This test
+    # cannot hang: it waits on a subprocess that is killed after MODULE_TIMEOUT. But on a
+    # loaded machine its module can take longer than 60 s, so while the subprocess is still
+    # within its own bound the watchdog is re-armed (pytest cancels it when the test ends).
+    while True:
+        try:
+            return job.result(timeout=20.0)
+        except concurrent.futures.TimeoutError:
+            faulthandler.dump_traceback_later(60.0, exit=True)
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,7 @@ from ..core.base import EventBase
 from ..core.event import Event, Timer
 from .handles import TimerHandle, is_cancelled, new_handle, new_timer_handle, run
 from .selector import EventSelector
+from .transports import ENSURES_FD, SocketTransport
 from .unix import UnixParts
 
 if TYPE_CHECKING:
@@ -120,6 +121,20 @@ class Loop(UnixParts):
             f"<{type(self).__name__} running={self.is_running()} closed={self.is_closed()} "
             f"debug={self.get_debug()} base={self._base!r}>"
         )
+
+    def _make_socket_transport(
+        self,
+        sock: Any,
+        protocol: asyncio.BaseProtocol,
+        waiter: asyncio.Future[Any] | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
+        server: Any = None,
+    ) -> asyncio.Transport:
+        # The stdlib's socket transport with its read and write paths compiled.
+        if ENSURES_FD:
+            self._ensure_fd_no_transport(sock)  # type: ignore[attr-defined]
+        return SocketTransport(self, sock, protocol, waiter, extra, server)
 
     # -- time and timers -------------------------------------------------------------------
 

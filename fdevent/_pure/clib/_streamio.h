@@ -141,6 +141,24 @@ static Py_ssize_t fdevent_send_chunks(int fd, PyObject *first, Py_ssize_t off, P
     return fdevent_sendv(fd, iov, n);
 }
 
+/* Read into the writable buffer of `obj` (an asyncio BufferedProtocol's get_buffer()): the
+ * count (0 at end of file), -1 with errno set when recv() failed, or -2 with an exception
+ * set when `obj` has no writable buffer. */
+static Py_ssize_t fdevent_recv_into(int fd, PyObject *obj)
+{
+    Py_buffer view;
+    Py_ssize_t n;
+    int err;
+
+    if (PyObject_GetBuffer(obj, &view, PyBUF_WRITABLE) < 0)
+        return -2;
+    n = (Py_ssize_t)recv(fd, view.buf, (size_t)view.len, 0);
+    err = errno;
+    PyBuffer_Release(&view);
+    errno = err;
+    return n;
+}
+
 /* EAGAIN, EWOULDBLOCK and EINTR all mean "not now": the level-triggered event fires again. */
 static inline int fdevent_not_now(int err)
 {

@@ -9,10 +9,12 @@ cdef extern from "_streamio.h":
     Py_ssize_t fdevent_send_chunks(int fd, object first, Py_ssize_t off, object rest,
                                    Py_ssize_t ri)
     int fdevent_not_now(int err)
+    Py_ssize_t fdevent_recv_into(int fd, object obj) except -2
 
 cdef Py_ssize_t _READ_MAX
 
 cpdef object recv_some(object sock, int fd, Py_ssize_t cap)
+cpdef Py_ssize_t recv_into(object sock, int fd, object buf) except? -2
 cpdef Py_ssize_t send_bytes(object sock, int fd, bytes data, Py_ssize_t start) except? -1
 cpdef Py_ssize_t send_buffer(object sock, int fd, Buffer buf) except? -1
 cdef object _not_now_or_raise()

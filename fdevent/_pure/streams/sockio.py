@@ -72,6 +72,28 @@ def recv_some(sock: socket.socket, fd: cython.int, cap: cython.Py_ssize_t) -> An
 
 
 @cython.ccall
+@cython.exceptval(-2, check=True)
+def recv_into(sock: socket.socket, fd: cython.int, buf: object) -> cython.Py_ssize_t:
+    """Read into the writable buffer ``buf``: the count (0 at end of file), -1 if nothing is
+    there now. (An asyncio ``BufferedProtocol``'s read, ``fdevent.aio``.)
+
+    Raises:
+        OSError: the read failed.
+        TypeError, BufferError: ``buf`` is not a writable buffer.
+    """
+    if cython.compiled:
+        n: cython.Py_ssize_t = fdevent_recv_into(fd, buf)  # type: ignore[name-defined]  # noqa: F821
+        if n >= 0:
+            return n
+        _not_now_or_raise()
+        return -1
+    try:
+        return sock.recv_into(buf)  # type: ignore[arg-type]
+    except (BlockingIOError, InterruptedError):
+        return -1
+
+
+@cython.ccall
 @cython.exceptval(-1, check=True)
 def send_bytes(
     sock: socket.socket, fd: cython.int, data: bytes, start: cython.Py_ssize_t

@@ -1,0 +1,215 @@
+"""``fdevent.aio``'s socket transport: the stdlib's class with compiled read and write paths,
+behaving as the stdlib's does at every edge the fast paths skip (checked on the stock loop too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+LATE = 5.0
+
+
+@pytest.fixture(params=["fdevent", "stock"])
+def loop(request: pytest.FixtureRequest, core: ModuleType, backend: str) -> Iterator[Any]:
+    """A loop of ``core`` on ``backend``, or the stock loop."""
+    if request.param == "stock":
+        lp: Any = asyncio.SelectorEventLoop()
+        base = None
+    else:
+        aio = __import__(f"{core.__name__}.aio", fromlist=["Loop"])
+        base = core.EventBase(backend=backend)
+        lp = aio.Loop(base)
+    try:
+        yield lp
+    finally:
+        lp.close()
+        if base is not None:
+            base.close()
+
+
+class Collect(asyncio.Protocol):
+    """Records what arrives, flow-control calls, and the end."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.paused = 0
+        self.resumed = 0
+        self.lost: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.data += data
+
+    def pause_writing(self) -> None:
+        self.paused += 1
+
+    def resume_writing(self) -> None:
+        self.resumed += 1
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if not self.lost.done():
+            self.lost.set_result(exc)
+
+
+async def _pair(lp: Any) -> tuple[Collect, socket.socket]:
+    a, b = socket.socketpair()
+    b.setblocking(False)
+    _, proto = await lp.connect_accepted_socket(Collect, a)
+    return proto, b
+
+
+def test_transport_is_asyncios_and_echoes(loop: Any, core: ModuleType) -> None:
+    async def main() -> None:
+        proto, peer = await _pair(loop)
+        tr = proto.transport
+        assert isinstance(tr, asyncio.Transport)
+        if hasattr(loop, "base"):  # fdevent.aio: its own subclass
+            assert type(tr).__module__ == f"{core.__name__}.aio.transports"
+        tr.write(b"abc")
+        tr.write(bytearray(b"def"))  # not bytes: the stdlib's path
+        tr.write(memoryview(b"ghi"))
+        tr.writelines([b"jk", b"l"])
+        await asyncio.sleep(0.01)
+        assert peer.recv(100) == b"abcdefghijkl"
+        await loop.sock_sendall(peer, b"back")
+        for _ in range(100):
+            if proto.data == b"back":
+                break
+            await asyncio.sleep(0.01)
+        assert proto.data == b"back"
+        peer.close()
+        assert await asyncio.wait_for(proto.lost, LATE) is None  # EOF from the peer
+        tr.close()
+
+    loop.run_until_complete(main())
+
+
+def test_partial_write_buffers_pauses_and_delivers_in_order(loop: Any) -> None:
+    payload = bytes(range(256)) * 16384  # 4 MiB: more than the socket takes at once
+
+    async def main() -> tuple[int, int, int, bytes]:
+        proto, peer = await _pair(loop)
+        tr = proto.transport
+        tr.set_write_buffer_limits(high=64 * 1024)
+        tr.write(payload)
+        tr.write(b"tail")
+        buffered = tr.get_write_buffer_size()
+        got = bytearray()
+        while len(got) < len(payload) + 4:
+            got += await asyncio.wait_for(loop.sock_recv(peer, 1 << 20), LATE)
+        await asyncio.sleep(0)
+        paused, resumed = proto.paused, proto.resumed
+        tr.close()
+        peer.close()
+        return buffered, paused, resumed, bytes(got)
+
+    buffered, paused, resumed, got = loop.run_until_complete(main())
+    assert buffered > 0
+    assert (paused, resumed) == (1, 1)
+    assert got == payload + b"tail"
+
+
+def test_write_errors_as_stdlib(loop: Any) -> None:
+    async def main() -> None:
+        proto, peer = await _pair(loop)
+        tr = proto.transport
+        with pytest.raises(TypeError, match="bytes-like"):
+            tr.write("text")
+        tr.write(b"")  # nothing, no error
+        tr.write_eof()
+        with pytest.raises(RuntimeError, match="write_eof"):
+            tr.write(b"after eof")
+        assert peer.recv(10) == b""  # the EOF reached the peer
+        tr.close()
+        peer.close()
+
+    loop.run_until_complete(main())
+
+
+def test_write_after_connection_lost_is_counted_not_raised(loop: Any) -> None:
+    async def main() -> None:
+        proto, peer = await _pair(loop)
+        tr = proto.transport
+        peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        peer.close()  # a reset
+        for _ in range(200):
+            tr.write(b"x" * 1000)
+            if tr.is_closing():
+                break
+            await asyncio.sleep(0.005)
+        assert tr.is_closing()
+        tr.write(b"more")  # after the fatal error: counted, not raised
+        exc = await asyncio.wait_for(proto.lost, LATE)
+        assert exc is None or isinstance(exc, OSError)
+
+    loop.run_until_complete(main())
+
+
+class IntoBuffer(asyncio.BufferedProtocol):
+    """Receives into its own buffer; ``kind`` picks a good or a bad buffer."""
+
+    def __init__(self, kind: str = "good") -> None:
+        self.kind = kind
+        self.storage = bytearray(16)
+        self.got = bytearray()
+        self.lost: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
+
+    def get_buffer(self, sizehint: int) -> Any:
+        if self.kind == "empty":
+            return bytearray()
+        if self.kind == "readonly":
+            return b"read-only bytes"
+        return memoryview(self.storage)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.got += self.storage[:nbytes]
+
+    def eof_received(self) -> None:
+        self.got += b"<eof>"
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if not self.lost.done():
+            self.lost.set_result(exc)
+
+
+def test_buffered_protocol_reads_into_its_buffer(loop: Any) -> None:
+    payload = bytes(range(256)) * 40  # more than the 16-byte buffer: many reads
+
+    async def main() -> bytes:
+        a, b = socket.socketpair()
+        _, proto = await loop.connect_accepted_socket(IntoBuffer, a)
+        b.sendall(payload)
+        b.shutdown(socket.SHUT_WR)
+        await asyncio.wait_for(proto.lost, LATE)
+        b.close()
+        return bytes(proto.got)
+
+    assert loop.run_until_complete(main()) == payload + b"<eof>"
+
+
+@pytest.mark.parametrize(
+    ("kind", "exc_type"), [("empty", RuntimeError), ("readonly", (TypeError, BufferError))]
+)
+def test_buffered_protocol_bad_buffer_is_a_fatal_error(loop: Any, kind: str, exc_type: Any) -> None:
+    async def main() -> tuple[BaseException | None, list[str]]:
+        reports: list[str] = []
+        loop.set_exception_handler(lambda _lp, ctx: reports.append(ctx["message"]))
+        a, b = socket.socketpair()
+        _, proto = await loop.connect_accepted_socket(lambda: IntoBuffer(kind), a)
+        b.sendall(b"data")
+        exc = await asyncio.wait_for(proto.lost, LATE)
+        b.close()
+        return exc, reports
+
+    exc, reports = loop.run_until_complete(main())
+    assert isinstance(exc, exc_type)
+    assert len(reports) == 1 and reports[0].startswith("Fatal"), reports
