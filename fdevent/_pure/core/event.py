@@ -136,7 +136,7 @@ class Event(EventRecord):
         base = cython.cast(EventBase, self._base)
         has_timeout: cython.bint = timeout is not None
         t: cython.double = timeout_seconds(timeout) if has_timeout else 0.0
-        acquired = cython.declare(cython.bint, base._enter())
+        entered = cython.declare(cython.int, base._enter())
         try:
             base._check_open()
             if not has_timeout:
@@ -149,7 +149,7 @@ class Event(EventRecord):
                 raise ValueError("a persistent event's timeout is an interval and must be > 0")
             base._attach(self, True, t)
         finally:
-            base._leave(acquired)
+            base._leave(entered)
 
     def detach(self) -> None:
         """Make the event non-pending and cancel a pending activation.
@@ -160,14 +160,16 @@ class Event(EventRecord):
         loop's own thread it never waits.
         """
         base = cython.cast(EventBase, self._base)
-        acquired = cython.declare(cython.bint, base._enter())
+        waits: cython.bint = False
+        entered = cython.declare(cython.int, base._enter())
         try:
             if self._state & ST_ATTACHED or self._res:
                 base._detach(self)
-            if acquired:
-                base._wait_callback(self)
+            waits = base._must_wait(self, entered)
         finally:
-            base._leave(acquired)
+            base._leave(entered)
+        if waits:
+            base._wait_callback(self)
 
     @cython.annotation_typing(False)
     def activate(self, events: int) -> None:
@@ -189,12 +191,12 @@ class Event(EventRecord):
                 f"EV_SIGNAL; got {events:#x}"
             )
         base = cython.cast(EventBase, self._base)
-        acquired = cython.declare(cython.bint, base._enter())
+        entered = cython.declare(cython.int, base._enter())
         try:
             base._check_open()
             base._activate(self, events)
         finally:
-            base._leave(acquired)
+            base._leave(entered)
 
     @property
     def base(self) -> EventBase:
@@ -246,11 +248,11 @@ class Event(EventRecord):
         if value is None:
             raise TypeError("priority must be an int, not NoneType")
         base = cython.cast(EventBase, self._base)
-        acquired = cython.declare(cython.bint, base._enter())
+        entered = cython.declare(cython.int, base._enter())
         try:
             self._priority = base._priority_of(value)
         finally:
-            base._leave(acquired)
+            base._leave(entered)
 
     def __repr__(self) -> str:
         state = "active" if self._res else "attached" if self._state & ST_ATTACHED else "detached"
