@@ -37,7 +37,7 @@ from ..._introspect import TwinSignature
 from . import base as _base_module
 from .base import EventBase
 from .checks import check_int, fd_of, timeout_seconds
-from .record import ST_ATTACHED, EventRecord
+from .record import ST_ATTACHED, ST_FDOBJ, EventRecord
 
 #: fds are C ints.
 _FD_MAX = 0x7FFFFFFF
@@ -221,7 +221,7 @@ class Event(EventRecord):
     @property
     def arg(self) -> Any:
         """The argument passed to the callback."""
-        return self._arg
+        return self._arg[0] if self._state & ST_FDOBJ else self._arg
 
     @property
     def timeout(self) -> float | None:
@@ -263,7 +263,7 @@ class Event(EventRecord):
 
 
 # Module functions, not methods: a cdef method would add a vtable pointer to every event
-# (8 bytes, and a pymalloc size class more: 104 bytes instead of 96).
+# (8 bytes, and a pymalloc size class more: see record.pxd).
 @cython.cfunc
 def _init(
     self: Event,
@@ -274,15 +274,37 @@ def _init(
     arg: object,
     priority: object,
 ) -> None:
+    _reset(self)
+    _setup(self, base, fd, events, callback, arg, priority)
+
+
+@cython.cfunc
+def _init_timer(
+    self: Event, base: object, events: cython.int, callback: object, arg: object, priority: object
+) -> None:
+    # Timer and Ticker: fd -1 and their flags are good by construction; the rest is checked
+    # as _setup checks it, in the same order and with the same messages.
+    _reset(self)
+    _fill(self, _open_base(base), -1, events, callback, arg, priority)
+
+
+@cython.cfunc
+def _reset(self: Event) -> None:
     self._heap_index = -1
     self._deadline = 0.0
     self._seq = 0
     self._state = 0
     self._res = 0
     self._qcount = 0
-    self._next = None
-    self._prev = None
-    _setup(self, base, fd, events, callback, arg, priority)
+
+
+@cython.cfunc
+def _open_base(base_obj: object) -> EventBase:
+    if not isinstance(base_obj, EventBase):
+        raise TypeError(f"base must be an EventBase, not {type(base_obj).__name__}")
+    base: EventBase = base_obj
+    base._check_open()
+    return base
 
 
 @cython.cfunc
@@ -295,10 +317,7 @@ def _setup(
     arg: object,
     priority: object,
 ) -> None:
-    if not isinstance(base_obj, EventBase):
-        raise TypeError(f"base must be an EventBase, not {type(base_obj).__name__}")
-    base: EventBase = base_obj
-    base._check_open()
+    base: EventBase = _open_base(base_obj)
     num = fd_of(fd)
     events_int = check_int("events", events_obj)
     if events_int < 0 or events_int & ~EV_ALL:
@@ -314,15 +333,31 @@ def _setup(
         _process.check_signal(num)
     elif events & EV_IO and num == -1:
         raise ValueError(f"{flags_repr(events & EV_IO)} needs an fd, got fd -1")
+    _fill(self, base, num, events, callback, arg, priority)
+    if not isinstance(fd, int):
+        self._arg = (arg, fd)  # keeps the fd's object alive (record.py)
+        self._state |= ST_FDOBJ
+
+
+@cython.cfunc
+def _fill(
+    self: Event,
+    base: EventBase,
+    fd: cython.int,
+    events: cython.int,
+    callback: object,
+    arg: object,
+    priority: object,
+) -> None:
     if not callable(callback):
         raise TypeError(f"callback must be callable, not {type(callback).__name__}")
     prio = base._priority_of(priority)
     self._base = base
-    self._fd = num
-    self._fdobj = None if isinstance(fd, int) else fd
+    self._fd = fd
     self._events = events
     self._callback = callback
     self._arg = arg
+    self._state &= ~ST_FDOBJ
     self._priority = prio
     self._interval = -1.0
 
@@ -347,7 +382,7 @@ class Timer(Event):
         arg: Any = None,
         priority: int | None = None,
     ) -> None:
-        _init(self, base, -1, EV_TIMEOUT, callback, arg, priority)
+        _init_timer(self, base, EV_TIMEOUT, callback, arg, priority)
 
 
 def _waits_for_nothing(ev: Event) -> ValueError:
@@ -383,7 +418,7 @@ class Ticker(Event):
         arg: Any = None,
         priority: int | None = None,
     ) -> None:
-        _init(self, base, -1, EV_TIMEOUT | EV_PERSIST, callback, arg, priority)
+        _init_timer(self, base, EV_TIMEOUT | EV_PERSIST, callback, arg, priority)
 
 
 @cython.cclass

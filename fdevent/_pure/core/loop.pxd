@@ -1,6 +1,6 @@
 from ..backends._poller cimport Poller
 from ..clib.cext cimport monotonic
-from .evmap cimport EvMap
+from .evmap cimport EvMap, FdGroup
 from .record cimport EventRecord, internal_record
 from .guard cimport Guard
 from .timeheap cimport TimerHeap
@@ -8,7 +8,7 @@ from .timing cimport perf, timed_call
 
 # Filled by the module's Python-level imports and assignments; C values on the hot path.
 cdef int EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT
-cdef int ST_ATTACHED, ST_INTERNAL
+cdef int ST_ATTACHED, ST_FDOBJ, ST_INTERNAL
 cdef double _INF, MAX_WAIT
 cdef bint _PERF_IS_MONOTONIC
 

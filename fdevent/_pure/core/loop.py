@@ -88,9 +88,9 @@ from ..._flags import (
 )
 from ..._wakeup import Wakeup
 from ..clib.cext import monotonic
-from .evmap import EvMap
+from .evmap import EvMap, FdGroup
 from .guard import Guard
-from .record import ST_ATTACHED, ST_INTERNAL, EventRecord, internal_record
+from .record import ST_ATTACHED, ST_FDOBJ, ST_INTERNAL, EventRecord, internal_record
 from .timeheap import TimerHeap
 from .timing import PERF_IS_MONOTONIC, perf, timed_call
 
@@ -367,8 +367,8 @@ class LoopCore(Guard):
             self._notified = False
             return
         heads = self._evmap.heads
-        ev: EventRecord | None = heads[fd] if fd < len(heads) else None
-        if ev is None:
+        entry = heads[fd] if fd < len(heads) else None
+        if entry is None:
             # The OS reports an fd we no longer watch. If nothing changed the table while we
             # polled, the poller may have a registration that outlived its fd (epoll, through
             # a dup): it rebuilds itself rather than let the report spin the loop.
@@ -376,11 +376,17 @@ class LoopCore(Guard):
                 self._poller.stray(fd, self._evmap.registrations())
             return
         what: cython.int
-        while ev is not None:
-            what = ev._events & mask
-            if what:
-                self._activate(ev, what)
-            ev = ev._next
+        ev: EventRecord
+        if type(entry) is FdGroup:
+            for ev in cython.cast(FdGroup, entry).evs.values():
+                what = ev._events & mask
+                if what:
+                    self._activate(ev, what)
+            return
+        ev = cython.cast(EventRecord, entry)
+        what = ev._events & mask
+        if what:
+            self._activate(ev, what)
 
     @cython.cfunc
     def _expire_timers(self) -> None:
@@ -437,7 +443,10 @@ class LoopCore(Guard):
                         if debug:
                             timed_call(ev, res, self._slow)
                         else:
-                            ev._callback(ev._fd, res, ev._arg)
+                            arg = ev._arg
+                            if ev._state & ST_FDOBJ:
+                                arg = arg[0]  # (arg, the object given as the fd)
+                            ev._callback(ev._fd, res, arg)
                     except Exception as exc:
                         handler = self._exc_handler
                         if handler is None:

@@ -7,7 +7,11 @@ methods; the record adds no method of its own, so an event carries no vtable poi
 
 ``_state`` holds bits (libevent's ``EVLIST_*``): ``ST_ATTACHED`` while the event is pending;
 ``ST_INTERNAL`` for the base's own events (the thread wakeup), which never count as attached,
-or ``dispatch()`` could never return.
+or ``dispatch()`` could never return; ``ST_FDOBJ`` when the fd was given as an object (a
+socket, say): the event keeps that object, so that it cannot be collected and its fd closed
+while the event lives, in ``_arg`` as the pair ``(arg, object)``. That costs a tuple for those
+events only, and keeps a field out of every record: a timer has no fd, and most events are
+given an int (the record's size is reasoned out in ``record.pxd``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ else:
 
 ST_ATTACHED = 0x01
 ST_INTERNAL = 0x02
+ST_FDOBJ = 0x04
 
 
 @cython.freelist(256)
@@ -37,9 +42,6 @@ class EventRecord:
     _base: Any
     _callback: Any
     _arg: Any
-    _fdobj: Any
-    _next: EventRecord | None
-    _prev: EventRecord | None
     _deadline: float
     _interval: float
     _seq: int
@@ -64,9 +66,6 @@ def internal_record(base: object, fd: cython.int, events: cython.int) -> EventRe
     ev._base = base
     ev._callback = _no_callback
     ev._arg = None
-    ev._fdobj = None
-    ev._next = None
-    ev._prev = None
     ev._deadline = 0.0
     ev._interval = -1.0
     ev._seq = 0
