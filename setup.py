@@ -81,10 +81,16 @@ def _stage() -> None:
     (STAGE / "fdevent" / "__init__.py").write_text("")
     subs = _subpackages()
     if COMPILED.is_dir():
-        # A folder the one source no longer has (moved or renamed): its old build goes.
+        # A folder or module the one source no longer has (moved or renamed): its old build
+        # goes, so nothing stale can be imported.
         for old in [p for p in COMPILED.rglob("*") if p.is_dir() and p.name != "__pycache__"]:
             if old.exists() and old.relative_to(COMPILED) not in subs:
                 shutil.rmtree(old)
+        modules = set(_modules())
+        for built in COMPILED.rglob("*.so"):
+            name = built.relative_to(COMPILED).as_posix().split(".")[0]
+            if name not in modules:
+                built.unlink()
     for sub in subs:
         (STAGE / COMPILED / sub).mkdir(parents=True, exist_ok=True)
         (STAGE / COMPILED / sub / "__init__.py").write_text("")

@@ -87,6 +87,8 @@ REPO_PAGES = {
 ANNOTATION_LABELS = {
     "Callback": "callbacks",
     "ExceptionHandler": "exception-handler",
+    "StreamCallback": "stream-callbacks",
+    "EventCallback": "stream-callbacks",
 }
 
 _LINK = re.compile(r"\]\(([^)\s]+)\)")

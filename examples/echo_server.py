@@ -2,6 +2,10 @@
 
     python examples/echo_server.py [--port 1246] [--host 127.0.0.1]
 
+and, in another terminal, ``python examples/echo_client.py`` (its client, which checks every
+echo byte for byte), or ``telnet localhost 1246``. ``python -m fdevent`` runs this server and
+that client together in one event base.
+
 Every byte a client sends comes back. The stream does the buffering, partial writes,
 EAGAIN, end of file and errors; this file only decides what to do with them:
 

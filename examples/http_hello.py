@@ -7,9 +7,13 @@ Enough HTTP for a load generator (wrk) or a browser, in a stream's on_read:
 - a request is a head ending in a blank line (``\\r\\n\\r\\n``), then ``Content-Length``
   bytes of body (read and ignored); requests may be pipelined, each is answered in order;
 - HTTP/1.1 keeps the connection open unless the request says ``Connection: close``;
-  HTTP/1.0 closes it unless the request says ``Connection: keep-alive``;
-- a head longer than MAX_HEAD, or one that does not parse, is answered with an error and the
-  connection closed (``close()`` flushes the answer first).
+  HTTP/1.0 closes it unless the request says ``Connection: keep-alive``. Every answer says
+  which it is (``Connection: keep-alive`` or ``close``): an HTTP/1.0 client that asked for
+  keep-alive (``ab -k``) keeps the connection only when the answer says so, and otherwise
+  waits for the server to close it;
+- a head longer than MAX_HEAD bytes, whether it came in one piece or several, or one that
+  does not parse, is answered with an error and the connection closed (``close()`` flushes
+  the answer first).
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from typing import Any
 
 import fdevent
 
+#: The longest request head (request line and headers) answered; a longer one is refused,
+#: so a client cannot make the server buffer an endless head.
 MAX_HEAD = 8192
 BODY = b"Hello, world!"
 _OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n" % len(BODY)
-KEEP = _OK + b"\r\n" + BODY
+KEEP = _OK + b"Connection: keep-alive\r\n\r\n" + BODY
 CLOSE = _OK + b"Connection: close\r\n\r\n" + BODY
 BAD = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 TOO_LARGE = (
@@ -38,32 +44,37 @@ def parse_head(head: bytes) -> tuple[bool, int] | None:
     parts = lines[0].split()
     if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
         return None
-    keep = parts[2] == b"HTTP/1.1"
+    connection: set[bytes] = set()  # the Connection header's options, e.g. {b"keep-alive"}
     length = 0
     for line in lines[1:]:
         name, sep, value = line.partition(b":")
         if not sep:
             continue
         name = name.strip().lower()
-        value = value.strip().lower()
         if name == b"connection":
-            keep = value == b"keep-alive" if not keep else value != b"close"
+            connection.update(option.strip() for option in value.lower().split(b","))
         elif name == b"content-length":
+            value = value.strip()
             if not value.isdigit():
                 return None
             length = int(value)
-    return keep, length
+    if parts[2] == b"HTTP/1.1":
+        return b"close" not in connection, length
+    return b"keep-alive" in connection, length
 
 
 def on_read(stream: fdevent.Stream, arg: Any) -> None:
     inp = stream.input
     while True:
         end = inp.find(b"\r\n\r\n")
-        if end < 0:
-            if len(inp) > MAX_HEAD:
-                stream.write(TOO_LARGE)
-                stream.close()
+        # The head is what stands before the blank line; until that has come, it is all the
+        # input but the last 3 bytes (which may begin the blank line).
+        if end > MAX_HEAD or (end < 0 and len(inp) - 3 > MAX_HEAD):
+            stream.write(TOO_LARGE)
+            stream.close()
             return
+        if end < 0:
+            return  # the head is still coming
         parsed = parse_head(inp.peek(end))
         if parsed is None:
             stream.write(BAD)

@@ -3,7 +3,10 @@
 Each one runs in a subprocess with a timeout, against the fdevent the tests import (the
 checkout, or an install when the tests run from an unpacked sdist: ``PYTHONPATH`` and the
 working directory are where that fdevent lives), on every backend this machine has and on
-both cores. The servers are also
+both cores (conftest's ``backend_name`` and ``pure``: ``FDEVENT_PURE=1`` picks the pure core
+in the subprocess). Nothing here imports ``fdevent.__main__``: the demo is a program like the
+examples, and its echo server and client are examples/echo_server.py and echo_client.py,
+tested here against each other. The servers are also
 checked for the classic event-loop bug, a busy spin after a client leaves: a level-triggered
 event left attached on a socket that stays readable or writable makes the process burn a whole
 CPU while doing nothing, which no output shows but ``/proc/PID/stat`` does.
@@ -25,55 +28,31 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from support import IMPORT_ROOT, ROOT
+from support.programs import (
+    IO_TIMEOUT,
+    RUN_TIMEOUT,
+    assert_idle,
+    cpu_seconds,
+    env_for,
+    read_first_line,
+)
 
 import fdevent
-import fdevent.__main__ as demo
 
-ROOT = Path(__file__).resolve().parent.parent
-#: Where the tests import fdevent from: the subprocesses must run the same one.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
-#: Seconds any subprocess may take before the test fails: generous, as CI machines are slow;
-#: the programs themselves finish in about 1 s (demo) and 2 s (timers).
-RUN_TIMEOUT = 60.0
-#: Seconds to wait for a server to print its address, or for one socket operation.
-IO_TIMEOUT = 10.0
 BACKENDS = fdevent.supported_backends()
-
-
-def _env(pure: bool, backend: str | None = None) -> dict[str, str]:
-    """The environment for a subprocess: the tested fdevent first on the path, core and
-    backend chosen."""
-    env = dict(os.environ)
-    env.pop("FDEVENT_PURE", None)
-    env.pop("FDEVENT_BACKEND", None)
-    if pure:
-        env["FDEVENT_PURE"] = "1"
-    if backend is not None:
-        env["FDEVENT_BACKEND"] = backend
-    path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(IMPORT_ROOT) + (os.pathsep + path if path else "")
-    return env
 
 
 def _run(args: Sequence[str], pure: bool = False) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args],
         cwd=IMPORT_ROOT,
-        env=_env(pure),
+        env=env_for(pure),
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT,
         check=False,
     )
-
-
-def _default_core() -> str:
-    """The core ``import fdevent`` picks without FDEVENT_PURE: the compiled one if it is built."""
-    try:
-        import fdevent._compiled  # noqa: F401
-    except ImportError:
-        return "pure"
-    return "compiled"
 
 
 def _summary(stdout: str) -> dict[str, str]:
@@ -88,20 +67,6 @@ def _summary(stdout: str) -> dict[str, str]:
     return fields
 
 
-@pytest.fixture(params=[False, True], ids=["default-core", "pure-core"])
-def pure(request: pytest.FixtureRequest) -> bool:
-    """Whether the subprocess runs on the pure core (else on the default one)."""
-    value: bool = request.param
-    return value
-
-
-@pytest.fixture(params=BACKENDS)
-def backend_name(request: pytest.FixtureRequest) -> str:
-    """A polling mechanism this machine has (named apart from conftest's ``backend``)."""
-    value: str = request.param
-    return value
-
-
 # --- python -m fdevent ---------------------------------------------------------------------
 
 
@@ -112,7 +77,7 @@ def test_demo_echoes_every_message(backend_name: str, pure: bool) -> None:
     assert proc.stdout.rstrip().endswith("result: OK"), proc.stdout
     s = _summary(proc.stdout)
     assert s["backend"] == backend
-    assert s["core"] == ("pure" if pure else _default_core())
+    assert s["core"] == ("pure" if pure else "compiled")
     assert s["clients"] == "5"
     assert s["connections"] == "5"
     assert s["messages"] == "100/100"
@@ -149,37 +114,18 @@ def test_busy_port_is_one_clear_line(serve: bool) -> None:
     assert proc.stderr == f"python -m fdevent: cannot listen on 127.0.0.1:{port}: {reason}\n"
 
 
-def test_demo_client_reports_a_corrupted_echo() -> None:
-    """The demo's verdict is worth something only if a wrong echo makes it fail."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(IO_TIMEOUT)
-
-    def corrupt_echo() -> None:
-        conn, _ = listener.accept()
-        with conn:
-            conn.settimeout(IO_TIMEOUT)
-            while data := conn.recv(65536):
-                conn.sendall(bytes(b ^ 1 for b in data))
-
-    server = threading.Thread(target=corrupt_echo, daemon=True)
-    server.start()
-    done: list[demo.EchoClient] = []
-    with fdevent.EventBase() as base:
-        client = demo.EchoClient(
-            base,
-            listener.getsockname(),
-            [b"hello", b"world"],
-            timeout=IO_TIMEOUT,
-            on_done=done.append,
-        )
-        client.start()
-        base.dispatch()
-    server.join(IO_TIMEOUT)
-    listener.close()
-    assert done == [client]
-    assert client.verified == 0
-    assert client.failure is not None
-    assert "altered" in client.failure
+def test_demo_that_times_out_fails(pure: bool) -> None:
+    """The demo's verdict is worth something only if it can fail: clients that have not
+    finished when ``--timeout`` gives up are failures, exit 1."""
+    args = ["-m", "fdevent", "--clients", "2", "--messages", "5", "--pause", "5"]
+    proc = _run([*args, "--timeout", "0.5"], pure=pure)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "gave up after 0.5 s" in proc.stdout
+    s = _summary(proc.stdout)
+    assert s["messages"] == "2/10"
+    assert "  FAILED client 0: stopped after 1 of 5 messages" in proc.stdout
+    assert "  FAILED client 1: stopped after 1 of 5 messages" in proc.stdout
+    assert proc.stdout.rstrip().endswith("result: FAILED")
 
 
 def _rss_kib(pid: int) -> int:
@@ -195,13 +141,13 @@ def test_echo_server_memory_stays_bounded_for_a_client_that_never_reads(pure: bo
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "examples" / "echo_server.py"), "--port", "0"],
         cwd=IMPORT_ROOT,
-        env=_env(pure),
+        env=env_for(pure),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        m = re.search(r":(\d+) ", _read_first_line(proc))
+        m = re.search(r":(\d+) ", read_first_line(proc))
         assert m
         with socket.create_connection(("127.0.0.1", int(m[1])), timeout=IO_TIMEOUT) as sock:
             sock.setblocking(False)
@@ -219,7 +165,7 @@ def test_echo_server_memory_stays_bounded_for_a_client_that_never_reads(pure: bo
             # 256 KiB); without back-pressure it would hold all it was sent.
             assert sent > 8 << 20, f"only {sent} bytes could be sent"
             assert grown < 16 << 10, f"server grew {grown} KiB while sent {sent >> 10} KiB"
-            assert _cpu_seconds(proc.pid) < 60
+            assert cpu_seconds(proc.pid) < 60
         assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -284,13 +230,13 @@ def echo_server(
     proc = subprocess.Popen(
         [sys.executable, *args],
         cwd=IMPORT_ROOT,
-        env=_env(pure, backend_name),
+        env=env_for(pure, backend_name),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        first = _read_first_line(proc)
+        first = read_first_line(proc)
         m = re.search(r"echo server on [^ ]*:(\d+) \((?:backend )?(\w+)", first)
         assert m, first
         assert m[2] == backend_name, first
@@ -302,18 +248,6 @@ def echo_server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-
-
-def _read_first_line(proc: subprocess.Popen[str]) -> str:
-    """The server's first line, ``echo server on HOST:PORT (BACKEND...``, read with a timeout."""
-    stdout = proc.stdout
-    assert stdout is not None
-    result: list[str] = []
-    reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(IO_TIMEOUT)
-    assert result, "the server printed nothing"
-    return result[0]
 
 
 def _echo(port: int, payload: bytes) -> bytes:
@@ -346,23 +280,6 @@ def _abort(port: int, payload: bytes) -> None:
         sock.close()
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid``, from ``/proc/PID/stat`` (fields 14 and 15)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    # The command name (field 2) is in parentheses and may hold spaces: split after it.
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _assert_idle(pid: int) -> None:
-    time.sleep(0.2)  # the server handles the client's leaving
-    before = _cpu_seconds(pid)
-    time.sleep(0.5)
-    used = _cpu_seconds(pid) - before
-    # Idle, the server sleeps in the poller: ~0 s. A spinning one would show ~0.5 s here.
-    assert used <= 0.05, f"server used {used:.2f} s of CPU in 0.5 s with no client"
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc/PID/stat")
 def test_echo_server_echoes_and_does_not_spin(
     echo_server: tuple[subprocess.Popen[str], int],
@@ -370,18 +287,80 @@ def test_echo_server_echoes_and_does_not_spin(
     proc, port = echo_server
     payload = os.urandom(1 << 20)
     assert _echo(port, payload) == payload
-    _assert_idle(proc.pid)
+    assert_idle(proc.pid)
     # A client that resets the connection while the server still owes it output.
     _abort(port, os.urandom(1 << 18))
-    _assert_idle(proc.pid)
+    assert_idle(proc.pid)
     assert proc.poll() is None, proc.communicate()
     # Still serving after both.
     assert _echo(port, b"still there\r\n") == b"still there\r\n"
 
 
+# --- examples/echo_client.py -----------------------------------------------------------------
+
+ECHO_CLIENT = str(ROOT / "examples" / "echo_client.py")
+#: What each echo_client.py connection sends with ``--messages 10``: every one of its sizes once.
+TEN_MESSAGES = 1 + 13 + 100 + 1000 + 4096 + 65536 + 7 + 32768 + 2 + 12345
+
+
+def test_echo_client_against_each_echo_server(
+    echo_server: tuple[subprocess.Popen[str], int], pure: bool
+) -> None:
+    """One client for every echo server here: examples/echo_server.py, seed_echo.py and
+    ``python -m fdevent --serve``."""
+    proc, port = echo_server
+    args = ["--port", str(port), "--clients", "3", "--messages", "10"]
+    client = _run([ECHO_CLIENT, *args], pure=pure)
+    assert client.returncode == 0, client.stdout + client.stderr
+    assert client.stdout.splitlines() == [
+        f"client {n}: 10 messages, {TEN_MESSAGES} bytes echoed intact" for n in range(3)
+    ]
+    assert client.stderr == ""
+    assert_idle(proc.pid)
+    assert proc.poll() is None
+
+
+def test_echo_client_reports_a_corrupted_echo(pure: bool) -> None:
+    """The client's verdict is worth something only if a wrong echo makes it fail."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(IO_TIMEOUT)
+
+    def corrupt_echo() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(IO_TIMEOUT)
+            while data := conn.recv(65536):
+                conn.sendall(bytes(b ^ 1 for b in data))
+
+    server = threading.Thread(target=corrupt_echo, daemon=True)
+    server.start()
+    try:
+        port = listener.getsockname()[1]
+        args = ["--port", str(port), "--clients", "1", "--messages", "2"]
+        client = _run([ECHO_CLIENT, *args], pure=pure)
+        server.join(IO_TIMEOUT)
+    finally:
+        listener.close()
+    assert client.returncode == 1, client.stdout + client.stderr
+    assert client.stdout == ""
+    assert client.stderr == "echo_client: client 0: message 0 (1 bytes) came back altered\n"
+
+
+def test_echo_client_connection_refused(pure: bool) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))  # bound, not listening: refused
+        port = probe.getsockname()[1]
+        client = _run([ECHO_CLIENT, "--port", str(port), "--clients", "2"], pure=pure)
+    assert client.returncode == 1
+    assert client.stdout == ""
+    lines = client.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["echo_client"] * 2, client.stderr
+    assert all("refused" in line.lower() for line in lines), client.stderr
+
+
 def test_mockclock_example_tests_pass_fast(pure: bool, backend_name: str) -> None:
     """examples/test_heartbeat.py, run as a user runs it: pytest; an hour in a few seconds."""
-    env = _env(pure, backend_name)
+    env = env_for(pure, backend_name)
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

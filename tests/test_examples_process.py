@@ -1,8 +1,8 @@
 """The wave-2 examples, run as programs: graceful_shutdown.py, worker_threads.py, prefork.py.
 
-Each runs in a subprocess against 127.0.0.1, on both cores and every backend (chosen through
-``FDEVENT_PURE`` and ``FDEVENT_BACKEND``), every wait bounded; a process still running at the
-end is killed by its PID.
+Each runs in a subprocess against 127.0.0.1, on both cores and every backend (conftest's
+``pure`` and ``backend_name``, passed on through ``FDEVENT_PURE`` and ``FDEVENT_BACKEND``), every
+wait bounded; a process still running at the end is killed by its PID.
 """
 
 from __future__ import annotations
@@ -18,25 +18,9 @@ from collections.abc import Iterator
 import pytest
 from support.programs import WAIT, Program, pid_alive
 
-import fdevent
-
-BACKENDS = fdevent.supported_backends()
-
-
-@pytest.fixture(params=[False, True], ids=["default-core", "pure-core"])
-def pure(request: pytest.FixtureRequest) -> bool:
-    value: bool = request.param
-    return value
-
-
-@pytest.fixture(params=BACKENDS)
-def backend_name(request: pytest.FixtureRequest) -> str:
-    value: str = request.param
-    return value
-
 
 def core_name(pure: bool) -> str:
-    return "pure" if pure else fdevent.CORE
+    return "pure" if pure else "compiled"
 
 
 def wait_gone(pids: set[int], timeout: float = WAIT) -> set[int]:

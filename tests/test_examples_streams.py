@@ -1,6 +1,6 @@
 """The stream examples, run as programs: chat, HTTP hello, TLS echo, the line client.
 
-Each runs in a subprocess against the working tree, on the default and the pure core; the
+Each runs in a subprocess against the working tree, on both cores (conftest's ``pure``); the
 servers are checked for a busy spin once their clients have left (see test_examples.py).
 """
 
@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -23,12 +24,6 @@ from support.programs import env_for as _env
 from support.programs import read_first_line as _read_first_line
 
 LINE_CLIENT = str(ROOT / "examples" / "line_client.py")
-
-
-@pytest.fixture(params=[False, True], ids=["default-core", "pure-core"])
-def pure(request: pytest.FixtureRequest) -> bool:
-    value: bool = request.param
-    return value
 
 
 def _start(args: Sequence[str], pure: bool) -> tuple[subprocess.Popen[str], int]:
@@ -112,7 +107,7 @@ def test_http_hello_keep_alive_pipelining_and_close(
                 name, _, value = line.decode().partition(":")
                 headers[name.lower()] = value.strip()
             assert f.read(int(headers["content-length"])) == b"Hello, world!"
-            assert "connection" not in headers
+            assert headers["connection"] == "keep-alive"
         c.sendall(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
         rest = f.read()  # until the server closes
         assert rest.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: close" in rest
@@ -123,6 +118,80 @@ def test_http_hello_keep_alive_pipelining_and_close(
     with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
         c.sendall(b"NONSENSE\r\n\r\n")
         assert c.makefile("rb").read().startswith(b"HTTP/1.1 400 ")
+    _assert_idle(proc.pid)
+    assert proc.poll() is None
+
+
+def _response(f: Any) -> tuple[bytes, dict[str, str], bytes]:
+    """One response read from ``f``: its status line, headers (lower-case names), body."""
+    status = f.readline()
+    headers = {}
+    while (line := f.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, f.read(int(headers.get("content-length", "0")))
+
+
+@pytest.mark.parametrize("server", [["examples/http_hello.py"]], indirect=True)
+def test_http_hello_answers_http10_keep_alive_as_ab_k_needs(
+    server: tuple[subprocess.Popen[str], int],
+) -> None:
+    """An HTTP/1.0 client that asks for keep-alive (``ab -k``) keeps its connection only if
+    the answer says ``Connection: keep-alive``; otherwise it waits for the server to close,
+    and a server that keeps the connection open hangs it."""
+    proc, port = server
+    keep = b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
+        f = c.makefile("rb")
+        for _ in range(3):
+            c.sendall(keep)
+            status, headers, body = _response(f)
+            assert status == b"HTTP/1.1 200 OK\r\n"
+            assert headers.get("connection", "").lower() == "keep-alive", headers
+            assert body == b"Hello, world!"
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")  # no keep-alive asked: answered, then closed
+        status, headers, body = _response(f)
+        assert status == b"HTTP/1.1 200 OK\r\n" and body == b"Hello, world!"
+        assert headers.get("connection", "").lower() == "close", headers
+        assert f.read() == b""
+    _assert_idle(proc.pid)
+    assert proc.poll() is None
+
+
+def _until_closed(sock: socket.socket) -> bytes:
+    """What the server sends until it closes. A reset ends it too: a server that refuses a
+    request closes with the rest of it unread, and the kernel then answers with RST."""
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
+@pytest.mark.parametrize("server", [["examples/http_hello.py"]], indirect=True)
+def test_http_hello_refuses_a_head_over_max_head(
+    server: tuple[subprocess.Popen[str], int],
+) -> None:
+    """A head over MAX_HEAD (8192 bytes) is refused, 431 then close: a 50,000-byte head that
+    comes whole in one write, and one that is still coming (9,000 bytes, no blank line yet).
+    A head just under the limit is answered."""
+    proc, port = server
+    whole = b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 50_000 + b"\r\n\r\n"
+    coming = b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 9_000
+    for head in (whole, coming):
+        with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
+            c.sendall(head)
+            answer = _until_closed(c)
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+        assert b"Hello" not in answer
+    fits = b"GET / HTTP/1.1\r\nX-Fits: " + b"a" * 8000 + b"\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as c:
+        c.sendall(fits)
+        assert _until_closed(c).startswith(b"HTTP/1.1 200 OK\r\n")
     _assert_idle(proc.pid)
     assert proc.poll() is None
 

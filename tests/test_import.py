@@ -115,7 +115,12 @@ def test_the_compiled_core_imports_no_module_of_the_pure_one() -> None:
     env = dict(os.environ)
     env.pop("FDEVENT_PURE", None)
     proc = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        cwd=IMPORT_ROOT,  # not the checkout or sdist the tests run from: the fdevent under test
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

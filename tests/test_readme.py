@@ -1,5 +1,5 @@
 """The README's echo servers, run as a newcomer copies them, against the clients that broke
-them.
+them; and the README's first command, ``python -m fdevent``, with its ``--serve`` on port 1246.
 
 The code blocks under "## An echo server" (raw events) and "## The same server on streams"
 are each extracted and run in a subprocess (its port
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -26,12 +27,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from support import IMPORT_ROOT, ROOT
+from support.programs import Program
 
-import fdevent
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-#: Where the tests import fdevent from: the server subprocess must use the same one.
-IMPORT_ROOT = Path(fdevent.__file__).resolve().parent.parent
+README = ROOT / "README.md"
 PORT_IN_README = 1246
 #: Seconds any step may take before the test fails: generous, CI machines are slow.
 TIMEOUT = 60.0
@@ -139,3 +138,34 @@ def test_readme_server_survives_a_slow_client_and_a_reset(
         message = f"still here {n}".encode()
         assert _echo(port, message) == message
     assert proc.poll() is None
+
+
+def test_readme_first_command_is_the_demo() -> None:
+    """The first of the README's "Two commands" ends in ``python -m fdevent``, and the text
+    after them promises ``--serve`` on port 1246 (run by the next test)."""
+    text = README.read_text()
+    section = re.search(r"^## Two commands\n(.*?)(?=^## )", text, re.S | re.M)
+    assert section, "README has no '## Two commands' section"
+    block = re.search(r"^```sh\n(.*?)^```", section[1], re.S | re.M)
+    assert block, "the section has no sh code block"
+    commands = [line for line in block[1].splitlines() if line and not line.startswith("#")]
+    assert commands[0].endswith("&& .venv/bin/python -m fdevent"), commands
+    assert "`.venv/bin/python -m fdevent --serve` keeps the echo server running on port 1246" in (
+        " ".join(section[1].split())
+    )
+
+
+def test_readme_serve_listens_on_1246_and_echoes(core: ModuleType) -> None:
+    """``python -m fdevent --serve``, as the README gives it: no ``--port``, so 1246."""
+    with Program(["-m", "fdevent", "--serve"], core.CORE == "pure") as prog:
+        try:
+            prog.expect(rf"echo server on 127\.0\.0\.1:{PORT_IN_README} ")
+        except AssertionError:
+            prog.wait()  # it exits at once when it cannot listen, saying why on stderr
+            if "cannot listen on" in prog.stderr:
+                pytest.skip(f"port {PORT_IN_README} is in use on this machine")
+            raise
+        assert _echo(PORT_IN_README, b"hello, telnet\r\n") == b"hello, telnet\r\n"
+        prog.signal(signal.SIGINT)
+        assert prog.wait() == 0, str(prog)
+    assert prog.lines[-1] == "stopped: 1 connections, 15 bytes echoed", str(prog)

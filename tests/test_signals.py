@@ -382,3 +382,49 @@ def test_signal_accepts_the_signals_enum(base: Any, core: Any) -> None:
     kill(USR2)
     spin(base, 2)
     assert rec.calls == [(int(USR2), EV_SIGNAL, None)]
+
+
+_SIGNAL_STORM = """
+import faulthandler, signal, sys, time
+import fdevent
+assert fdevent.CORE == sys.argv[1], fdevent.CORE
+base = fdevent.EventBase(backend=sys.argv[2])
+fdevent.Signal(base, signal.SIGALRM, lambda *a: None).attach()
+timer = fdevent.Timer(base, lambda *a: None)
+faulthandler.dump_traceback_later(30, exit=True)  # a deadlock: stacks on stderr, exit 1
+signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
+end = time.monotonic() + 2.0
+pairs = 0
+while time.monotonic() < end:
+    timer.attach(10)  # each call takes the base's lock: the signal lands inside them
+    timer.detach()
+    pairs += 1
+signal.setitimer(signal.ITIMER_REAL, 0)
+base.loop(nonblock=True)
+print("pairs", pairs)
+"""
+
+
+def test_a_signal_landing_inside_a_call_into_the_base_does_not_deadlock(
+    core: Any, backend: str
+) -> None:
+    # fdevent's handler runs between two bytecodes of the main thread: possibly inside the
+    # base's own _enter(), after it took its lock and before it recorded the holder. The
+    # handler must not wait for that lock (the pure core deadlocked at once).
+    import subprocess
+    import sys
+
+    from support import IMPORT_ROOT
+    from support.programs import env_for
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_STORM, core.CORE, backend],
+        cwd=IMPORT_ROOT,  # -c puts the working directory first on sys.path
+        env=env_for(pure=core.CORE == "pure"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert int(proc.stdout.split()[-1]) > 1000

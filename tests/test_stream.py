@@ -1,4 +1,4 @@
-"""Stream: DESIGN.md's clauses, on both cores and every backend (socketpairs and TCP)."""
+"""Stream: docs/contract.md's clauses, on both cores and every backend (socketpairs and TCP)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import contextlib
 import gc
 import math
 import socket
+import sys
 import time
 from types import ModuleType
 from typing import Any
@@ -246,6 +247,24 @@ def test_bad_watermarks(
     s = core.Stream(base, sp[0])
     with pytest.raises(exc):
         s.set_watermarks(**kwargs)
+    s.abort()
+
+
+@pytest.mark.parametrize("name", ["read_low", "read_high", "write_low"])
+def test_sizes_past_sys_maxsize_are_a_value_error(
+    core: ModuleType, base: Any, sp: Any, name: str
+) -> None:
+    # More than any buffer can hold: a ValueError on both cores (the compiled one said
+    # OverflowError, the pure one took it), naming the limit.
+    s = core.Stream(base, sp[0])
+    with pytest.raises(ValueError, match=rf"{name} must be at most sys.maxsize"):
+        s.set_watermarks(**{name: 2**70})
+    with pytest.raises(ValueError, match=rf"{name} must be at most sys.maxsize"):
+        s.set_watermarks(**{name: sys.maxsize + 1})
+    s.set_watermarks(**{name: sys.maxsize})  # the largest size there is
+    s.set_timeouts(read=2**70, write=10**400)  # seconds: past any clock, no timeout
+    with pytest.raises(ValueError, match="events must combine"):
+        s.enable(2**70)
     s.abort()
 
 
@@ -573,6 +592,47 @@ def test_closed_base(core: ModuleType, sp: Any) -> None:
     b.close()
     with pytest.raises(RuntimeError, match="closed"):
         core.Stream(b, sp[0])
+
+
+def test_stream_is_one_class(core: ModuleType) -> None:
+    # Composed, not inherited: TLS, connecting and the driver are objects a stream holds or
+    # calls, never base classes.
+    assert [c for c in core.Stream.__mro__ if c.__module__.startswith("fdevent")] == [core.Stream]
+
+
+def test_stream_callbacks_called_from_python(core: ModuleType, backend: str, sp: Any) -> None:
+    # The stream's events are run by the base in C (core/record.py's Handler); their
+    # callbacks stay ordinary callables that do the same: debug mode's timed call runs them,
+    # and so can a user holding the event.
+    ours, peer = sp
+    b = core.EventBase(backend=backend, debug=True)
+    try:
+        s = core.Stream(b, ours, on_read=lambda st, a: st.write(st.input.read()))
+        peer.sendall(b"timed")
+        run_until(b, lambda: _ready(peer))
+        assert peer.recv(100) == b"timed"
+        (rev,) = [ev for ev in b.events() if ev.arg is s]
+        peer.sendall(b"by hand")
+        time.sleep(0.05)
+        rev.callback(rev.fd, EV_READ, s)  # what the base does for a readable socket
+        assert peer.recv(100) == b"by hand"
+        assert "stream reader" in repr(rev.callback)
+    finally:
+        b.close()
+
+
+def test_assign_makes_a_stream_event_plain(core: ModuleType, base: Any, sp: Any) -> None:
+    # assign() hands the event a callback of the caller's: the base must call that one.
+    s = core.Stream(base, sp[0])
+    (rev,) = base.events()
+    s.disable(EV_READ)
+    assert not rev.attached
+    seen: list[int] = []
+    rev.assign(base, sp[0], EV_READ, lambda fd, ev, arg: seen.append(ev))
+    sp[1].sendall(b"x")
+    rev.attach()
+    run_until(base, lambda: seen)
+    assert seen == [EV_READ]
 
 
 def test_repr(core: ModuleType, base: Any, sp: Any) -> None:

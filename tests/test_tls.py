@@ -202,3 +202,44 @@ def test_tls_arguments(core: ModuleType, base: Any, client_ctx: ssl.SSLContext) 
             core.Stream(base, a, ssl=client_ctx, server_side=True, server_hostname="x")
         assert a.getblocking()
     base.dispatch()
+
+
+def test_a_server_context_without_server_side_says_so(
+    core: ModuleType, base: Any, server_ctx: ssl.SSLContext
+) -> None:
+    a, b = socket.socketpair()
+    with a, b:
+        with pytest.raises(ValueError, match=r"server context .*pass server_side=True"):
+            core.Stream(base, a, ssl=server_ctx)
+        with pytest.raises(ValueError, match="server_side=True"):  # a checking client context
+            core.Stream(base, a, ssl=ssl.create_default_context())
+        client_only = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        with pytest.raises(ValueError, match="client context"):
+            core.Stream(base, a, ssl=client_only, server_side=True)
+        assert a.getblocking()  # refused before anything was made
+
+
+def test_a_forgotten_server_side_on_an_accepted_socket_says_so(
+    core: ModuleType, base: Any, server_ctx: ssl.SSLContext, client_ctx: ssl.SSLContext
+) -> None:
+    # A context that can be either side, used for an accepted socket without server_side:
+    # the peer's ClientHello meets a client. The error says what to pass.
+    either = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    either.check_hostname = False
+    either.verify_mode = ssl.CERT_NONE
+    ev = Events()
+    accepted: list[Any] = []
+
+    def on_accept(listener: Any, sock: Any, addr: Any, arg: Any) -> None:
+        accepted.append(core.Stream(base, sock, **ev.kwargs(), ssl=either))
+
+    listener = core.Listener(base, on_accept, ("127.0.0.1", 0))
+    client_ev = Events()
+    client = core.connect(base, listener.address, **client_ev.kwargs(), ssl=client_ctx)
+    run_until(base, lambda: ev.events)
+    assert ev.events == [BEV_ERROR | BEV_READING]
+    error = accepted[0].error
+    assert isinstance(error, ssl.SSLError) and "pass server_side=True" in str(error)
+    accepted[0].close()
+    client.close()
+    listener.close()

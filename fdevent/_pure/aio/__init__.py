@@ -21,22 +21,27 @@ Why this shape
   ``time()`` is the base's clock; ``call_soon_threadsafe`` wakes the loop through the base's
   wakeup.
 
+The Unix parts that concern the process go through fdevent (``unix.py``): signal handlers
+are fdevent ``Signal`` events (fdevent's process registry, no ``set_wakeup_fd``), children are
+watched by pidfd events on the base (no SIGCHLD handler, no watcher thread), and 3.10/3.11
+get what 3.11/3.12 added (the datagram ``sock_*`` calls, a datagram transport that is an
+``asyncio.DatagramTransport``).
+
 Everything else is the running Python's own code: transports (so ``isinstance(t,
 asyncio.Transport)`` holds), ``sock_*``, ``create_connection`` with happy eyeballs,
-``Server``, SSL, the sendfile fallback, pipes, subprocesses, signals, executors, debug
+``Server``, SSL, sendfile (the Unix loop's own, on ``os.sendfile``), pipes, executors, debug
 checks. That is the cheapest route to a loop that behaves as the stdlib's does on each of
 3.10-3.13 (the stdlib's own conformance tests run against it: ``tests/test_aio_conformance.py``),
 and it leaves the hot paths as seams to replace one at a time, each measured. The private
 names overridden (``_run_once``, ``_call_soon``, ``_add_callback``, ``_write_to_self``,
-``_timer_handle_cancelled``, the selector's interface) are the same on 3.10-3.13.
+``_timer_handle_cancelled``, ``_make_subprocess_transport``, ``_make_datagram_transport``, the
+selector's interface) are the same on 3.10-3.13.
 
 Not built yet (later stages of the issue): transports on the streams' C reads and writes,
-``BufferedProtocol`` into the buffer from C, native ``os.sendfile``, subprocesses watched by
-pidfd (this stage uses the stdlib's child watchers), signal handlers through fdevent's
-process registry (this stage uses the stdlib's ``set_wakeup_fd`` self-pipe), the ready
-event's and timers' calls made through the base's typed internals instead of the public
-``Event`` methods, and a public hook in the core for ``serve()`` (it now reads the base's fd
-table, wait time and polling flag directly: see ``serve.py``).
+``BufferedProtocol`` into the buffer from C, the ready event's and timers' calls made through
+the base's typed internals instead of the public ``Event`` methods, and a public hook in the
+core for ``serve()`` (it now reads the base's fd table, wait time and polling flag directly:
+see ``serve.py``).
 """
 
 from __future__ import annotations

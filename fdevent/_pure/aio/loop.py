@@ -29,6 +29,7 @@ import collections
 import contextlib
 import contextvars
 import math
+import sys
 from asyncio.log import logger
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +47,15 @@ from ..._flags import EV_TIMEOUT
 from ..core.base import EventBase
 from ..core.event import Event, Timer
 from .selector import EventSelector
+from .unix import UnixParts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+
+#: Whether the running Python's call_at() refuses when=None itself (3.11+); 3.10's
+#: TimerHandle asserts instead, and this loop raises what the stdlib of its Python raises.
+_CHECKS_WHEN = sys.version_info >= (3, 11)
 
 
 class _TimerHandle(asyncio.TimerHandle):
@@ -67,7 +74,7 @@ def _describe(handle: asyncio.Handle) -> str:
     return str(handle)
 
 
-class Loop(asyncio.SelectorEventLoop):
+class Loop(UnixParts):
     """An asyncio event loop run by an fdevent ``EventBase``.
 
     ``Loop(base=None)``: ``base`` is the ``EventBase`` to run on (None: a new one, on the
@@ -136,17 +143,19 @@ class Loop(asyncio.SelectorEventLoop):
         """Run ``callback(*args)`` once ``time() >= when`` (never before); returns its handle.
 
         Raises:
-            TypeError: ``when`` is None or not a number.
+            TypeError: ``when`` is None (on 3.10 an AssertionError, as its stdlib) or not a
+                number.
             RuntimeError: the loop is closed.
         """
-        if when is None:
+        if when is None and _CHECKS_WHEN:
             raise TypeError("when cannot be None")
         self._check_closed()  # type: ignore[attr-defined]
         if self._debug:  # type: ignore[attr-defined]
             self._check_thread()  # type: ignore[attr-defined]
             self._check_callback(callback, "call_at")  # type: ignore[attr-defined]
-        delay = when - self.time()
+        # The handle first: on 3.10 its own check is what refuses when=None, as there.
         timer = _TimerHandle(when, callback, args, self, context)
+        delay = when - self.time()
         if timer._source_traceback:  # type: ignore[attr-defined]
             del timer._source_traceback[-1]  # type: ignore[attr-defined]
         ev = Timer(self._base, self._timer_fired, timer)
@@ -266,6 +275,7 @@ class Loop(asyncio.SelectorEventLoop):
         if was_closed:
             return
         base = self._base
+        self._release_children()
         self._ready_ev.detach()
         if self._owns_base:
             base.close()

@@ -6,6 +6,17 @@
  * share it. Its size is a throughput choice: a read of a fast peer takes up to 256 KiB per
  * system call (libevent's 4 KiB costs a call per 4 KiB; uvloop reads 256 KiB too).
  *
+ * A read that is likely to be large goes straight into the bytes object the user receives,
+ * not through the scratch area (fdevent_recv_obj): at 16 KiB a message, the copy out of the
+ * scratch area is the one copy a C echo does not make. Whether a read is likely large is
+ * guessed from the last read of the process (fdevent_rhint, under the GIL): a stream keeps
+ * no size of its own, and a wrong guess costs little either way. Small reads keep the
+ * scratch area: a bytes object the size of the data is cheaper (pymalloc) than a big one
+ * shrunk. A direct read is at most FDEVENT_DIRECT_MAX bytes into the object (below
+ * glibc's 128 KiB mmap threshold: no mmap/munmap per read) with the scratch area behind it
+ * in the same readv(), so one system call still takes up to the cap; what lands in the
+ * scratch area is appended to the object, as before.
+ *
  * Sends pass MSG_NOSIGNAL where there is one: a peer gone away is an EPIPE error for that
  * stream, never a SIGPIPE for the process (CPython ignores SIGPIPE, but an embedding
  * program may not).
@@ -31,6 +42,59 @@ static char fdevent_rbuf[FDEVENT_RBUF_SIZE];
 static inline Py_ssize_t fdevent_recv(int fd, Py_ssize_t cap)
 {
     return (Py_ssize_t)recv(fd, fdevent_rbuf, (size_t)cap, 0);
+}
+
+/* From this many bytes a read goes into the object; the object is twice the last read. */
+#define FDEVENT_DIRECT_MIN 4096
+#define FDEVENT_DIRECT_MAX 65536
+
+static Py_ssize_t fdevent_rhint;
+
+/* Read up to `cap` bytes into a new bytes object: the object (b"" at end of file), NULL with
+ * an exception set (no memory), or None with errno set when recv() failed. */
+static PyObject *fdevent_recv_obj(int fd, Py_ssize_t cap)
+{
+    struct iovec iov[2];
+    PyObject *obj;
+    Py_ssize_t n, size;
+    int err;
+
+    if (fdevent_rhint < FDEVENT_DIRECT_MIN || cap < FDEVENT_DIRECT_MIN) {
+        n = fdevent_recv(fd, cap);
+        if (n < 0)
+            Py_RETURN_NONE; /* leaves errno alone */
+        fdevent_rhint = n;
+        return PyBytes_FromStringAndSize(fdevent_rbuf, n);
+    }
+    size = fdevent_rhint * 2;
+    if (size > FDEVENT_DIRECT_MAX)
+        size = FDEVENT_DIRECT_MAX;
+    if (size > cap)
+        size = cap;
+    obj = PyBytes_FromStringAndSize(NULL, size);
+    if (obj == NULL)
+        return NULL;
+    iov[0].iov_base = PyBytes_AS_STRING(obj);
+    iov[0].iov_len = (size_t)size;
+    iov[1].iov_base = fdevent_rbuf;
+    iov[1].iov_len = (size_t)(cap - size);
+    n = (Py_ssize_t)readv(fd, iov, cap > size ? 2 : 1);
+    if (n < 0) {
+        err = errno;
+        Py_DECREF(obj);
+        errno = err;
+        Py_RETURN_NONE;
+    }
+    fdevent_rhint = n;
+    if (n == size)
+        return obj;
+    /* Shrunk in place (a realloc that keeps the block), or grown by what the scratch area
+     * took. On failure _PyBytes_Resize frees the object and sets MemoryError. */
+    if (_PyBytes_Resize(&obj, n) < 0)
+        return NULL;
+    if (n > size)
+        memcpy(PyBytes_AS_STRING(obj) + size, fdevent_rbuf, (size_t)(n - size));
+    return obj;
 }
 
 static inline Py_ssize_t fdevent_send(int fd, const char *data, Py_ssize_t n)

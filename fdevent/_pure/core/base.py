@@ -134,6 +134,7 @@ class EventBase(LoopCore):
         self._wakeup = None
         self._wakefd = -1
         self._wakeev = None
+        self._closers = {}
         try:
             self._make_wakeup()
         except BaseException:
@@ -423,6 +424,11 @@ class EventBase(LoopCore):
             self._closed = True
             self._close_events()
             self._exc_handler = None
+            # What holds OS resources on this base (its streams) is released now, here.
+            closers = self._closers
+            self._closers = {}
+            for closer in closers.values():
+                closer()
             if not self._running or self._loop_tid == thread_id():
                 self._release_os()
         finally:
@@ -492,13 +498,18 @@ class EventBase(LoopCore):
     # -- called by fdevent._process: signals, deferred work, fork ----------------------------
 
     def _signal_arrived(self, signum: int) -> None:
-        # Called by fdevent's signal handler (main thread, between bytecodes).
-        entered = cython.declare(cython.int, self._enter())
-        try:
-            if not self._closed:
-                self._sigpending.add(signum)
-        finally:
-            self._leave(entered)
+        # Called by fdevent's signal handler: in the main thread, between two bytecodes of
+        # whatever runs there, possibly this base's own _enter() after it took the lock and
+        # before it recorded its holder. So no lock here (taking it would wait for ever on
+        # the pure core): under the GIL set.add is atomic and the loop swaps the set out whole
+        # (_activate_signals). A loop blocked in its poll is woken; one about to poll sees
+        # _sigpending and does not wait.
+        if self._closed:
+            return
+        self._sigpending.add(signum)
+        if self._polling and not self._notified and self._wakeup is not None:
+            self._notified = True
+            self._wakeup.notify()
 
     def _set_maintenance(self) -> None:
         # Something to do at the next entry: a restore of a signal handler due in the main

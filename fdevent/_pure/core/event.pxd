@@ -3,7 +3,7 @@ from .record cimport EventRecord
 from .base cimport EventBase
 
 cdef int EV_ALL, EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_RESULTS, EV_SIGNAL
-cdef int EV_TIMEOUT, ST_ATTACHED, ST_FDOBJ, ST_INTERNAL, _FD_MAX
+cdef int EV_TIMEOUT, ST_ATTACHED, ST_FDOBJ, ST_HANDLER, ST_INTERNAL, _FD_MAX
 
 cdef class Event(EventRecord):
     pass

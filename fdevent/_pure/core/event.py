@@ -37,7 +37,7 @@ from ..._introspect import TwinSignature
 from . import base as _base_module
 from .base import EventBase
 from .checks import check_int, fd_of, timeout_seconds
-from .record import ST_ATTACHED, ST_FDOBJ, EventRecord
+from .record import ST_ATTACHED, ST_FDOBJ, ST_HANDLER, EventRecord
 
 #: fds are C ints.
 _FD_MAX = 0x7FFFFFFF
@@ -109,6 +109,7 @@ class Event(EventRecord):
             raise RuntimeError(f"cannot assign {self!r}: detach it first")
         old = self._base
         _setup(self, base, fd, events, callback, arg, priority)
+        self._state &= ~ST_HANDLER  # the arguments are the caller's now (record.py)
         if self._base is not old:
             # Queue entries left in the old base are that base's to skip (base._run_active).
             self._qcount = 0

@@ -125,9 +125,13 @@ class EvMap:
         entry = self.head(fd)
         if entry is None:
             return 0
+        # Typed assignments, not cython.cast: on the pure core a cast is a Python call.
+        group: FdGroup
+        one: EventRecord
         if type(entry) is FdGroup:
-            return cython.cast(FdGroup, entry).mask()
-        one: EventRecord = cython.cast(EventRecord, entry)
+            group = entry
+            return group.mask()
+        one = entry  # type: ignore[assignment]
         return one._events & (EV_IO | EV_ET)
 
     @cython.cfunc
@@ -149,11 +153,14 @@ class EvMap:
             self.heads[fd] = ev
             return None
         group: FdGroup
+        one: EventRecord
         et: cython.int
         if type(entry) is FdGroup:
-            et = cython.cast(FdGroup, entry).et
+            group = entry
+            et = group.et
         else:
-            et = cython.cast(EventRecord, entry)._events & EV_ET
+            one = entry  # type: ignore[assignment]
+            et = one._events & EV_ET
         if et != ev._events & EV_ET:
             raise ValueError(
                 f"fd {fd} is watched by {'edge' if et else 'level'}-triggered events; "
@@ -164,7 +171,7 @@ class EvMap:
                 group = entry
             else:
                 group = FdGroup(et)
-                group.put(cython.cast(EventRecord, entry), 1)
+                group.put(one, 1)
                 self.heads[fd] = group
             group.put(ev, 1)
             return None
@@ -196,7 +203,7 @@ class EvMap:
             self.heads[fd] = None
             self.poller.unregister(fd)
             return None
-        group: FdGroup = cython.cast(FdGroup, entry)  # ev is not alone on its fd
+        group: FdGroup = entry  # type: ignore[assignment]  # ev is not alone on its fd
         before: cython.int = self.mask(fd)
         group.put(ev, -1)
         if len(group.evs) == 1:

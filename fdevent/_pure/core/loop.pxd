@@ -1,14 +1,14 @@
 from ..backends._poller cimport Poller
 from ..clib.cext cimport monotonic
 from .evmap cimport EvMap, FdGroup
-from .record cimport EventRecord, internal_record
+from .record cimport EventRecord, Handler, internal_record
 from .guard cimport Guard
 from .timeheap cimport TimerHeap
 from .timing cimport perf, timed_call
 
 # Filled by the module's Python-level imports and assignments; C values on the hot path.
 cdef int EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT
-cdef int ST_ATTACHED, ST_FDOBJ, ST_INTERNAL
+cdef int ST_ATTACHED, ST_FDOBJ, ST_HANDLER, ST_INTERNAL
 cdef double _INF, MAX_WAIT
 cdef bint _PERF_IS_MONOTONIC
 
@@ -40,6 +40,7 @@ cdef class LoopCore(Guard):
     cdef set _sigpending
     cdef int _wakefd
     cdef EventRecord _wakeev
+    cdef dict _closers
     cdef object __weakref__
 
     cdef double _clock(self) except? -1.0

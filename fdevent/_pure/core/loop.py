@@ -90,7 +90,15 @@ from ..._wakeup import Wakeup
 from ..clib.cext import monotonic
 from .evmap import EvMap, FdGroup
 from .guard import Guard
-from .record import ST_ATTACHED, ST_FDOBJ, ST_INTERNAL, EventRecord, internal_record
+from .record import (
+    ST_ATTACHED,
+    ST_FDOBJ,
+    ST_HANDLER,
+    ST_INTERNAL,
+    EventRecord,
+    Handler,
+    internal_record,
+)
 from .timeheap import TimerHeap
 from .timing import PERF_IS_MONOTONIC, perf, timed_call
 
@@ -142,6 +150,9 @@ class LoopCore(Guard):
     _sigpending: set[int]
     _wakefd: int
     _wakeev: EventRecord | None
+    #: kind -> a callable that ``close()`` calls once: what holds OS resources on this base
+    #: and must be released with it (the streams of the base: ``streams/owners.py``).
+    _closers: dict[Any, Callable[[], object]]
 
     # -- the seam every time read goes through (the pair every entry goes through: guard.py) --
 
@@ -377,13 +388,17 @@ class LoopCore(Guard):
             return
         what: cython.int
         ev: EventRecord
+        group: FdGroup
         if type(entry) is FdGroup:
-            for ev in cython.cast(FdGroup, entry).evs.values():
+            group = entry
+            for ev in group.evs.values():
                 what = ev._events & mask
                 if what:
                     self._activate(ev, what)
             return
-        ev = cython.cast(EventRecord, entry)
+        # A plain assignment, not a cython.cast: on the pure core that is a Python call per
+        # ready fd; compiled, a type test of a pointer.
+        ev = entry  # type: ignore[assignment]
         what = ev._events & mask
         if what:
             self._activate(ev, what)
@@ -442,6 +457,9 @@ class LoopCore(Guard):
                     try:
                         if debug:
                             timed_call(ev, res, self._slow)
+                        elif ev._state & ST_HANDLER:  # no Python call (record.Handler)
+                            cb: Handler = ev._callback
+                            cb._io_ready(ev, res)
                         else:
                             arg = ev._arg
                             if ev._state & ST_FDOBJ:

@@ -26,4 +26,7 @@ cdef class EventRecord:
     cdef object _arg
     cdef double _interval
 
+cdef class Handler:
+    cdef _io_ready(self, EventRecord ev, int res)
+
 cpdef EventRecord internal_record(object base, int fd, int events)

@@ -7,11 +7,23 @@ methods; the record adds no method of its own, so an event carries no vtable poi
 
 ``_state`` holds bits (libevent's ``EVLIST_*``): ``ST_ATTACHED`` while the event is pending;
 ``ST_INTERNAL`` for the base's own events (the thread wakeup), which never count as attached,
-or ``dispatch()`` could never return; ``ST_FDOBJ`` when the fd was given as an object (a
-socket, say): the event keeps that object, so that it cannot be collected and its fd closed
-while the event lives, in ``_arg`` as the pair ``(arg, object)``. That costs a tuple for those
-events only, and keeps a field out of every record: a timer has no fd, and most events are
-given an int (the record's size is reasoned out in ``record.pxd``).
+or ``dispatch()`` could never return; ``ST_HANDLER`` when the callback is a ``Handler``;
+``ST_FDOBJ`` when the fd was given as an object (a socket, say).
+
+Why ``ST_FDOBJ``: the event keeps the object given as its fd, so that it cannot be collected
+and its fd closed while the event lives, in ``_arg`` as the pair ``(arg, object)``. That
+costs a tuple for those events only, and keeps a field out of every record: a timer has no
+fd, and most events are given an int (the record's size is reasoned out in ``record.pxd``).
+A ``Handler``'s events are given an int fd (``streams/driver.py``), so its ``_arg`` is the
+argument itself.
+
+Why ``Handler``: a stream's read and write events fire once per request, and a Python-level
+callback costs a Python call with three boxed arguments before the stream's C code runs. A
+``Handler`` is a callable whose ``_io_ready`` the base's loop calls instead (a C call through
+the vtable on the compiled core, a plain method call on the pure one) with the record and
+what happened as a C int. It stays callable as any callback (debug mode's timed call, the
+``callback`` property, ``dump()``); ``assign()`` clears the bit, since the callback is then
+whatever the caller gave.
 """
 
 from __future__ import annotations
@@ -30,7 +42,8 @@ else:
 
 ST_ATTACHED = 0x01
 ST_INTERNAL = 0x02
-ST_FDOBJ = 0x04
+ST_HANDLER = 0x04
+ST_FDOBJ = 0x08
 
 
 @cython.freelist(256)
@@ -52,6 +65,20 @@ class EventRecord:
     _priority: int
     _res: int
     _state: int
+
+
+@cython.cclass
+class Handler:
+    """A callback the base calls in C: an ``ST_HANDLER`` event's ``_callback`` is one.
+
+    A subclass implements ``_io_ready(ev, res)`` (``res``: what happened, the callback's
+    ``events`` argument) and, for every other caller (debug mode's timed call, a user
+    calling ``event.callback``), ``__call__(fd, events, arg)`` doing the same.
+    """
+
+    @cython.cfunc
+    def _io_ready(self, ev: EventRecord, res: cython.int) -> None:
+        raise NotImplementedError
 
 
 def _no_callback(fd: int, events: int, arg: object) -> None:

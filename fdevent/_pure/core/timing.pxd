@@ -1,3 +1,4 @@
+from ..clib.cext cimport monotonic
 from .record cimport EventRecord
 
 cdef bint _SAME_CLOCK

@@ -1,20 +1,27 @@
 """connect(): a stream to an address, made without blocking the loop.
 
+All the connecting is one object, a ``Connector``, which the stream holds until it is
+established and which hands it a connected socket: the stream knows only that it is
+connecting (it keeps what is written), and its driver hears ``_connected(stream, sock)`` or
+``_failed(stream, error, what)``.
+
 - A numeric address (``("127.0.0.1", 80)``, ``("::1", 80)``) is parsed in the call
   (``getaddrinfo`` with ``AI_NUMERICHOST`` never touches the network) and connecting starts
   at once. A host name is resolved by ``socket.getaddrinfo`` in a worker thread: the worker
-  stores its result and ``activate()``s an internal event of the stream's base, and the rest
+  stores its result and ``activate()``s the connector's resolver event, and the rest
   happens in the loop's thread. That event is attached with an infinite timeout while the
   worker runs, so the loop stays alive for it (an attached event keeps ``dispatch()``
   running); the wakeup of a loop blocked in its poll is the base's (``Event.activate()``
   from another thread).
-- Each resolved address is tried in order: a non-blocking ``connect``, then the socket's
-  first writability says how it went (``SO_ERROR``). The first that connects wins; if none
-  does, ``BEV_ERROR`` carries the last error.
-- One timer covers resolution, connect and the TLS handshake. It reports ``BEV_TIMEOUT``
-  with the direction the stream was waiting in (writing while connecting, reading during
-  the handshake).
-- A stream closed meanwhile abandons everything; a late resolution result is dropped.
+- Each resolved address is tried in order: a non-blocking ``connect`` on a socket of the
+  connector's, then that socket's first writability says how it went (``SO_ERROR``). The
+  first that connects is handed to the stream; if none does, ``BEV_ERROR`` carries the
+  last error.
+- One timer covers resolution, connect and the TLS handshake (the connector lives until the
+  stream is established). It reports ``BEV_TIMEOUT`` with the direction the stream was
+  waiting in (writing while connecting, reading during the handshake).
+- ``cancel()`` (the stream closed, failed or got established) detaches the connector's
+  events and closes a socket it has not handed over; a late resolution result is dropped.
 """
 
 from __future__ import annotations
@@ -37,11 +44,22 @@ else:
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
 
-from ... import _tls
-from ..._flags import BEV_ERROR, BEV_WRITING, EV_READ, EV_TIMEOUT, EV_WRITE
+from ..._flags import (
+    BEV_ERROR,
+    BEV_READING,
+    BEV_TIMEOUT,
+    BEV_WRITING,
+    EV_READ,
+    EV_TIMEOUT,
+    EV_WRITE,
+)
+from ..._streambits import _CONNECTING, _HANDSHAKE
 from ..core.event import Event, Timer
-from .core import _timeout_or_off
+from . import owners
+from .checks import timeout_or_off
+from .driver import _connected, _failed
 from .stream import EventCallback, Stream, StreamCallback
+from .tls import TLSLayer
 
 #: An address for the resolver: (family, sockaddr).
 Addr = tuple[int, Any]
@@ -144,20 +162,21 @@ def _connect(
     stream: Stream = Stream.__new__(Stream)
     stream._setup(base, on_read, on_write, on_event, arg, priority)
     host, port, addrs = parse_address(address)
-    seconds = _timeout_or_off("connect", timeout)
-    tls = None
+    seconds = timeout_or_off("connect", timeout)
     if ssl is not None:
-        if server_hostname is None:
-            server_hostname = host
-        tls = _tls.TLS(ssl, False, server_hostname)
-    conn = _Connector(stream, host, port, addrs, priority)
-    stream._begin_connect(conn, tls)
-    conn.start(seconds)
+        hostname = host if server_hostname is None else server_hostname
+        stream._tls = TLSLayer(ssl, False, hostname)
+        stream._flags |= _HANDSHAKE
+    stream._conn = Connector(stream, host, port, addrs, priority)
+    stream._flags |= _CONNECTING  # no socket until the connector hands one over
+    owners.add(stream._base, stream, -1)
+    stream._conn.start(seconds)
     return stream
 
 
-class _Connector:
-    """The connect() in progress of one stream: addresses, timer, resolver."""
+class Connector:
+    """The connecting of one stream: its addresses, its socket until it connects, its timer
+    and its resolver. Made by ``connect()``; the stream calls ``cancel()``."""
 
     __slots__ = (
         "addrs",
@@ -165,13 +184,15 @@ class _Connector:
         "error",
         "host",
         "index",
+        "later",
         "port",
         "priority",
         "resolved",
         "resolver",
-        "starting",
+        "sock",
         "stream",
         "timer",
+        "wev",
     )
 
     def __init__(
@@ -189,11 +210,13 @@ class _Connector:
         self.addrs = addrs
         self.index = 0
         self.error: BaseException | None = None
+        self.sock: socket.socket | None = None
+        self.wev: Any = None
         self.timer: Any = None
         self.resolver: Any = None
         self.resolved: Any = None
+        self.later: Any = None
         self.cancelled = False
-        self.starting = False
 
     def start(self, seconds: float) -> None:
         stream: Stream = self.stream
@@ -202,11 +225,10 @@ class _Connector:
             self.timer = Timer(base, _on_timeout, self)
             self.timer.attach(seconds)
         if self.addrs is not None:
-            self.starting = True
-            try:
-                self.try_next()
-            finally:
-                self.starting = False
+            if not self.try_next():
+                # Failed inside connect() itself: reported from the loop, never in the call.
+                self.later = Event(base, -1, EV_TIMEOUT, _on_failed, self)
+                self.later.activate(EV_TIMEOUT)
             return
         self.resolver = Event(base, -1, EV_TIMEOUT, _on_resolved, self)
         self.resolver.attach(math.inf)  # keeps dispatch() alive until the result comes
@@ -216,8 +238,9 @@ class _Connector:
         thread.daemon = True
         thread.start()
 
-    def try_next(self) -> None:
-        stream: Stream = self.stream
+    def try_next(self) -> bool:
+        """Start connecting to the next address; False when none is left (``error`` says
+        why the last one failed)."""
         addrs = self.addrs
         assert addrs is not None
         while self.index < len(addrs):
@@ -236,42 +259,55 @@ class _Connector:
                 self.error = exc
                 continue
             if err in (0, errno.EINPROGRESS, errno.EAGAIN):
-                stream._connect_socket(sock, self.priority)
-                if err != errno.EINPROGRESS:
+                stream: Stream = self.stream
+                self.sock = sock
+                self.wev = Event(stream._base, sock, EV_WRITE, _on_writable, self, self.priority)
+                if err == errno.EINPROGRESS:
+                    self.wev.attach()
+                else:
                     # Unix sockets may connect (or queue) at once; finish in the loop anyway,
                     # so BEV_CONNECTED never runs inside connect().
-                    stream._wev.activate(EV_WRITE)
-                return
+                    self.wev.activate(EV_WRITE)
+                return True
             sock.close()
             self.error = OSError(err, os.strerror(err))
         self.error = self.error or OSError(errno.EHOSTUNREACH, "no address to connect to")
-        if self.starting:
-            # Failed inside connect() itself: report from the loop, never inside the call.
-            Event(stream._base, -1, EV_TIMEOUT, _on_failed, self).activate(EV_TIMEOUT)
-        else:
-            stream._connect_failed(self.error, BEV_ERROR | BEV_WRITING)
+        return False
 
-    def writable(self, stream: Stream, events: int) -> None:
-        # The connecting socket became writable (or was activated): did it connect?
-        err = stream._sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    def writable(self) -> None:
+        """The connecting socket became writable (or was activated): did it connect?"""
+        sock = self.sock
+        assert sock is not None
+        self.wev = None
+        err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if err == 0:
-            stream._connected()
+            self.sock = None  # the stream's now
+            _connected(self.stream, sock, self.priority)
             return
         self.error = OSError(err, os.strerror(err))
-        stream._drop_socket()
-        self.try_next()
+        self.sock = None
+        sock.close()
+        if not self.try_next():
+            self.failed()
+
+    def failed(self) -> None:
+        _failed(self.stream, self.error, BEV_ERROR | BEV_WRITING)
 
     def cancel(self) -> None:
+        """Stop: detach every event of the connector, close a socket not handed over."""
         self.cancelled = True
-        if self.timer is not None:
-            self.timer.detach()
-            self.timer = None
-        if self.resolver is not None:
-            self.resolver.detach()
-            self.resolver = None
+        for name in ("timer", "resolver", "later", "wev"):
+            ev = getattr(self, name)
+            if ev is not None:
+                setattr(self, name, None)
+                ev.detach()
+        sock = self.sock
+        if sock is not None:
+            self.sock = None
+            sock.close()
 
 
-def _resolve(conn: _Connector, host: str, port: int) -> None:
+def _resolve(conn: Connector, host: str, port: int) -> None:
     # In the worker thread: only store the result and wake the loop; nothing else.
     try:
         result: Any = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -284,28 +320,36 @@ def _resolve(conn: _Connector, host: str, port: int) -> None:
             ev.activate(EV_READ)
 
 
-def _on_resolved(fd: int, events: int, conn: _Connector) -> None:
+def _on_resolved(fd: int, events: int, conn: Connector) -> None:
     if conn.cancelled or not events & EV_READ:
         return
     conn.resolver = None
     result = conn.resolved
-    stream: Stream = conn.stream
     if isinstance(result, BaseException):
-        stream._connect_failed(result, BEV_ERROR | BEV_WRITING)
+        conn.error = result
+        conn.failed()
         return
     conn.addrs = [(family, sockaddr) for family, _, _, _, sockaddr in result]
-    conn.try_next()
+    if not conn.try_next():
+        conn.failed()
 
 
-def _on_failed(fd: int, events: int, conn: _Connector) -> None:
+def _on_writable(fd: int, events: int, conn: Connector) -> None:
+    if not conn.cancelled:
+        conn.writable()
+
+
+def _on_failed(fd: int, events: int, conn: Connector) -> None:
+    if not conn.cancelled:
+        conn.later = None
+        conn.failed()
+
+
+def _on_timeout(fd: int, events: int, conn: Connector) -> None:
     if conn.cancelled:
         return
+    conn.timer = None
     stream: Stream = conn.stream
-    stream._connect_failed(conn.error, BEV_ERROR | BEV_WRITING)
-
-
-def _on_timeout(fd: int, events: int, conn: _Connector) -> None:
-    if conn.cancelled:
-        return
-    stream: Stream = conn.stream
-    stream._connect_timed_out()
+    # Writing while connecting, reading during the TLS handshake.
+    direction = BEV_WRITING if stream._flags & _CONNECTING else BEV_READING
+    _failed(stream, None, BEV_TIMEOUT | direction)

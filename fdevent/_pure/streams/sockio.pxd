@@ -1,11 +1,10 @@
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AS_STRING
 from libc.errno cimport errno
 
 from .buffer cimport Buffer
 
 cdef extern from "_streamio.h":
-    char fdevent_rbuf[]
-    Py_ssize_t fdevent_recv(int fd, Py_ssize_t cap)
+    object fdevent_recv_obj(int fd, Py_ssize_t cap)
     Py_ssize_t fdevent_send(int fd, const char *data, Py_ssize_t n)
     Py_ssize_t fdevent_send_chunks(int fd, object first, Py_ssize_t off, object rest,
                                    Py_ssize_t ri)

@@ -1,15 +1,16 @@
-"""The streams' I/O driver: the system calls that move a stream's bytes.
+"""The system calls that move a stream's bytes.
 
-A stream decides *when* to read and write (its readiness events, in ``stream.py``); this
-module does the moving, and is the only code that touches a stream's socket for data. On
-the compiled core every call here is C straight to libc (``recv``, ``send``, ``sendmsg`` on
-the fd, see ``_streamio.h``): no Python-level socket method runs per read or write. The pure
-core makes the same calls through the socket object. Both report alike: data, ``b""`` at
-end of file, "not now" (``None`` or 0), or an ``OSError`` for the errno.
+A stream's driver decides *when* to read and write (its readiness events, ``driver.py``);
+this module does the moving, and is the only code that touches a stream's socket for data
+(``write()``'s immediate send included). On the compiled core every call here is C straight
+to libc (``recv`` or ``readv``, ``send``, ``sendmsg`` on the fd, see ``_streamio.h``): no
+Python-level socket method runs per read or write. The pure core makes the same calls through
+the socket object. Both report alike: data, ``b""`` at end of file, "not now" (``None`` or 0), or an
+``OSError`` for the errno.
 
-A completion driver (io_uring) would replace this module and the stream's two readiness
-events, and keep the stream's reactions (``_received``, ``_sent``, ``_failed``); see
-docs/design.md, "Streams: the I/O driver seam".
+A completion driver (io_uring) would replace this module and the two readiness events, and
+keep the stream's reactions (``_received``, ``_at_eof``, ``_failed``); see docs/design.md,
+"The I/O driver seam".
 """
 
 from __future__ import annotations
@@ -57,11 +58,10 @@ def recv_some(sock: socket.socket, fd: cython.int, cap: cython.Py_ssize_t) -> An
     if cap > _READ_MAX:
         cap = _READ_MAX
     if cython.compiled:
-        n: cython.Py_ssize_t = fdevent_recv(fd, cap)  # type: ignore[name-defined]  # noqa: F821
-        if n > 0:
-            return PyBytes_FromStringAndSize(fdevent_rbuf, n)  # type: ignore[name-defined]  # noqa: F821
-        if n == 0:
-            return b""
+        # Into the returned object itself when the read is likely large (_streamio.h).
+        data = fdevent_recv_obj(fd, cap)  # type: ignore[name-defined]  # noqa: F821
+        if data is not None:
+            return data
         return _not_now_or_raise()
     view = _scratch_view()
     try:

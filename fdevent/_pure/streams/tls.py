@@ -1,15 +1,37 @@
-"""Connect and TLS reactions of a stream: the middle layer of ``Stream``.
+"""TLS as a layer the stream holds, between its socket and its buffers.
 
-``connect()`` (``_connect.py``) drives a stream through resolving and connecting with these
-methods; TLS (``_tls.py``, ssl.MemoryBIO) runs the handshake and moves plaintext and
-ciphertext between the stream's buffers and its wire buffer. ``_streamcore.py`` says how the
-pieces fit.
+A stream made with ``ssl=`` holds one ``TLSLayer`` and calls it; a plain stream holds None
+and never asks anything else. The shape is libevent's (``bufferevent_openssl`` is its own
+type behind an ops table: the generic code never asks "am I TLS?") and uvloop's
+(``SSLProtocol`` sits between the transport and the application's protocol). The layer never
+touches the socket and reports nothing: the stream reads and sends, and reacts to what the
+layer returns or raises.
+
+What the stream calls, and what it gets:
+
+- ``wire``: the ciphertext waiting for the socket (handshake records, encrypted output,
+  alerts). The stream's one flush path sends from it where a plain stream sends ``output``.
+- ``start()``: begin the handshake (on the client side, the hello goes into ``wire``).
+- ``receive(data)``: ciphertext from the socket in (``b""``: its end of file), plaintext
+  out. It advances the handshake first: ``ready`` turns True when the handshake is done,
+  and ``eof`` when the peer's input ended (close_notify, or a transport EOF without one,
+  as asyncio takes it).
+- ``encrypt(output)``: move plaintext from the stream's ``output`` into ``wire``, never more
+  than ``_WIRE_MAX`` bytes of ciphertext ahead of the socket, so ``len(stream.output)`` stays
+  the measure of what is pending (back-pressure works as on a plain stream) and the hidden
+  ciphertext is bounded.
+- ``close_notify(output)``: all of ``output``, then the close_notify alert, into ``wire``;
+  nothing is encrypted after it.
+
+Every call but ``close_notify`` may raise ``ssl.SSLError`` (a failed handshake, a bad
+record, an alert); the stream reports it as ``BEV_ERROR`` after sending what ``wire`` holds
+(the alert that tells the peer why). The OpenSSL side is ``fdevent/_tls.py`` (an SSLObject
+between two memory BIOs), shared by both cores.
 """
 
 from __future__ import annotations
 
-from socket import socket as SocketType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
@@ -22,204 +44,92 @@ else:
         from ..clib import shim as cython
 
 from ... import _tls
-from ..._flags import BEV_CONNECTED, BEV_ERROR, BEV_READING, BEV_TIMEOUT, BEV_WRITING
-from ..._streambits import (
-    _ABOVE_LOW,
-    _CLOSING,
-    _CONNECTING,
-    _DONE,
-    _EOF,
-    _FAILED,
-    _HANDSHAKE,
-    _SHUT,
-    _TLS_WIRE_MAX,
-    _WRITING,
-)
 from .buffer import Buffer
-from .core import StreamCore
-from .sockio import send_buffer
+
+#: At most this much ciphertext waits in ``wire`` before more of ``output`` is encrypted.
+_WIRE_MAX = 65536
+#: Plaintext handed to OpenSSL per call: four full records.
+_CHUNK = 65536
 
 
+@cython.final
 @cython.cclass
-class StreamTLS(StreamCore):
-    """A StreamCore that can connect and run TLS. Not made directly: see ``Stream``."""
+class TLSLayer:
+    """The TLS of one stream: its engine and the ciphertext waiting for the socket.
+
+    ``TLSLayer(context, server_side, server_hostname)``; raises what ``_tls.TLS`` raises
+    (TypeError, ValueError) for bad arguments.
+    """
+
+    # The C layout is in tls.pxd; these annotations tell type checkers the same.
+    wire: Buffer
+    ready: bool
+    eof: bool
+    _engine: Any
+    _closed: bool
+
+    def __init__(self, context: object, server_side: bool, server_hostname: object) -> None:
+        self._engine = _tls.TLS(context, server_side, server_hostname)
+        self.wire = Buffer()
+        self.ready = False
+        self.eof = False
+        self._closed = False
+
+    @property
+    def sslobj(self) -> Any:
+        """The ``ssl.SSLObject`` (cipher, peer certificate, ...)."""
+        return self._engine.sslobj
 
     @cython.cfunc
-    def _begin_connect(self, conn: object, tls: object) -> None:
-        self._conn = conn
-        self._flags |= _CONNECTING
-        if tls is not None:
-            self._start_tls(tls)
+    def start(self) -> None:
+        self._engine.handshake()
+        self._take()
 
     @cython.cfunc
-    def _connect_socket(self, sock: SocketType, priority: object) -> None:
-        # connect() made this socket and started connecting it: wait until it is writable.
-        self._attach_socket(sock, priority)
-        self._writer().attach()
-
-    @cython.cfunc
-    def _drop_socket(self) -> None:
-        # That address failed: forget its socket; connect() tries the next one.
-        if self._rev is not None:
-            self._rev.detach()
-        if self._wev is not None:
-            self._wev.detach()
-        self._rev = None
-        self._wev = None
-        if self._sock is not None:
-            self._sock.close()
-        self._sock = None
-        self._fd = -1
-
-    @cython.cfunc
-    def _connected(self) -> None:
-        # The TCP (or Unix) connection is up; TLS next, else BEV_CONNECTED.
-        self._flags &= ~_CONNECTING
-        if self._tls is not None:
-            self._start_tls(self._tls)
-            self._update_read()
-            return
-        self._established()
-
-    @cython.cfunc
-    def _established(self) -> None:
-        # Connected (and the TLS handshake done): report it, then carry on as any stream.
-        conn = self._conn
-        self._conn = None
-        if conn is not None:
-            conn.cancel()
-        self._update_read()
-        self._report(BEV_CONNECTED)
-        flags: cython.int = self._flags
-        if flags & _CLOSING:
-            return
-        if self._tls is not None:
-            self._tls_encrypt()
-        if self._pending_len() > self._write_low:
-            self._flags |= _ABOVE_LOW
-        if flags & _SHUT:
-            self._shut_when_flushed()
-        if self._wire._len and self._flags & _WRITING and not self._flags & _FAILED:
-            self._flush()  # what was written meanwhile goes now: the socket is writable
-        else:
-            self._update_write()
-
-    @cython.cfunc
-    def _connect_failed(self, exc: object, what: cython.int) -> None:
-        # connect() gave up: an error (exc) or its timeout (exc None).
-        if self._flags & _CLOSING:
-            return
-        self._flags = (self._flags & ~_CONNECTING) | _FAILED | _DONE
-        if exc is not None:
-            self._error = exc
-        conn = self._conn
-        self._conn = None
-        if conn is not None:
-            conn.cancel()
-        self._update_read()
-        self._update_write()
-        self._report(what)
-
-    @cython.cfunc
-    def _connect_timed_out(self) -> None:
-        direction: cython.int = BEV_WRITING if self._flags & _CONNECTING else BEV_READING
-        self._connect_failed(None, BEV_TIMEOUT | direction)
-
-    @cython.cfunc
-    def _start_tls(self, tls: object) -> None:
-        self._tls = tls
-        self._wire = Buffer()
-        self._flags |= _HANDSHAKE
-        if self._sock is not None and not self._flags & _CONNECTING:
-            self._tls_step()
-
-    @cython.cfunc
-    def _tls_received(self, data: bytes) -> None:
-        tls = self._tls
+    def receive(self, data: bytes) -> bytes:
+        engine = self._engine
         if len(data) == 0:
-            tls.feed_eof()
+            engine.feed_eof()
         else:
-            tls.feed(data)
-        self._tls_step()
-
-    @cython.cfunc
-    def _tls_step(self) -> None:
-        # Drive the TLS object after ciphertext came in: handshake, then plaintext out.
-        tls = self._tls
+            engine.feed(data)
         try:
-            if self._flags & _HANDSHAKE:
-                if not tls.handshake():
-                    self._tls_send_wire()
-                    if tls.eof:
-                        self._tls_failed(_tls.eof_error())
-                    return
-                self._flags &= ~_HANDSHAKE
-                self._tls_send_wire()
-                self._established()
-                if self._flags & (_CLOSING | _FAILED):
-                    return
-            data, eof = tls.read()
-        except _tls.SSLError as exc:
-            self._tls_send_wire()  # the alert that tells the peer why, if the socket takes it
-            self._tls_failed(exc)
+            if not self.ready:
+                if not engine.handshake():
+                    return b""
+                self.ready = True
+            plain, eof = engine.read()
+        finally:
+            self._take()
+        if eof:
+            self.eof = True
+        return plain  # type: ignore[no-any-return]
+
+    @cython.cfunc
+    def encrypt(self, output: Buffer) -> None:
+        if self._closed:
             return
-        self._tls_send_wire()
-        if self._flags & (_CLOSING | _FAILED):
+        wire = self.wire
+        engine = self._engine
+        while output._len and wire._len < _WIRE_MAX:
+            chunk = output._take(output._len if output._len < _CHUNK else _CHUNK, False)
+            engine.write(chunk)
+            output._consume(len(chunk))
+            self._take()
+
+    @cython.cfunc
+    def close_notify(self, output: Buffer) -> None:
+        if self._closed:
             return
-        if data:
-            self._received(data)
-        if eof and not self._flags & (_CLOSING | _EOF):
-            self._at_eof()
-
-    @cython.cfunc
-    def _tls_failed(self, exc: BaseException) -> None:
-        if self._flags & _HANDSHAKE and self._conn is not None:
-            self._connect_failed(exc, BEV_ERROR | BEV_READING)
-        else:
-            self._failed(exc, BEV_READING)
-
-    @cython.cfunc
-    def _tls_encrypt(self) -> None:
-        if self._flags & (_HANDSHAKE | _CONNECTING | _FAILED):
-            return  # plaintext waits for the handshake; after an error it never goes
-        out = self._output
-        wire = self._wire
-        tls = self._tls
-        while out._len and wire._len < _TLS_WIRE_MAX:
-            chunk = out._take(out._len if out._len < 65536 else 65536, False)
-            try:
-                tls.write(chunk)
-            except _tls.SSLError as exc:
-                self._failed(exc, BEV_WRITING)
-                return
-            out._consume(len(chunk))
-            wire._append_bytes(tls.take())
-
-    @cython.cfunc
-    def _tls_send_wire(self) -> None:
-        # Handshake records and the like: into the wire buffer, sent now if the socket takes.
-        wire = self._wire
-        wire._append_bytes(self._tls.take())
-        if wire._len and not self._flags & _FAILED and not (self._wev and self._wev.attached):
-            try:
-                n: cython.Py_ssize_t = send_buffer(self._sock, self._fd, wire)
-            except OSError as exc:
-                self._failed(exc, BEV_WRITING)
-                return
-            wire._consume(n)
-        self._update_write()
-
-    @cython.cfunc
-    def _tls_close_notify(self) -> None:
-        if self._flags & (_HANDSHAKE | _FAILED):
-            return
-        out = self._output
-        tls = self._tls
+        self._closed = True
+        engine = self._engine
         try:
-            while out._len:
-                chunk = out._take(out._len, True)
-                tls.write(chunk)
-            tls.close_notify()
+            while output._len:
+                engine.write(output._take(output._len, True))
+            engine.close_notify()
         except _tls.SSLError:
             pass  # nothing better to do with a TLS layer that will not close cleanly
-        self._wire._append_bytes(tls.take())
+        self._take()
+
+    @cython.cfunc
+    def _take(self) -> None:
+        self.wire._append_bytes(self._engine.take())
