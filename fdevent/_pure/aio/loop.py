@@ -46,6 +46,7 @@ else:
 from ..._flags import EV_TIMEOUT
 from ..core.base import EventBase
 from ..core.event import Event, Timer
+from .handles import TimerHandle, is_cancelled, new_handle, new_timer_handle, run
 from .selector import EventSelector
 from .unix import UnixParts
 
@@ -57,13 +58,7 @@ if TYPE_CHECKING:
 #: TimerHandle asserts instead, and this loop raises what the stdlib of its Python raises.
 _CHECKS_WHEN = sys.version_info >= (3, 11)
 
-
-class _TimerHandle(asyncio.TimerHandle):
-    """A ``TimerHandle`` that knows the base's timer which will run it."""
-
-    __slots__ = ("_event",)
-
-    _event: Event | None
+_Handle = asyncio.Handle
 
 
 def _describe(handle: asyncio.Handle) -> str:
@@ -147,17 +142,49 @@ class Loop(UnixParts):
                 number.
             RuntimeError: the loop is closed.
         """
-        if when is None and _CHECKS_WHEN:
-            raise TypeError("when cannot be None")
+        if when is None:
+            if _CHECKS_WHEN:
+                raise TypeError("when cannot be None")
+            TimerHandle(when, callback, args, self, context)  # 3.10's refusal: its assert
         self._check_closed()  # type: ignore[attr-defined]
         if self._debug:  # type: ignore[attr-defined]
             self._check_thread()  # type: ignore[attr-defined]
             self._check_callback(callback, "call_at")  # type: ignore[attr-defined]
-        # The handle first: on 3.10 its own check is what refuses when=None, as there.
-        timer = _TimerHandle(when, callback, args, self, context)
+        return self._schedule(when, callback, args, context)
+
+    @cython.annotation_typing(False)  # delay=None is the stdlib's TypeError, below
+    def call_later(  # type: ignore[override]  # typeshed's TypeVarTuple form needs 3.11 typing
+        self,
+        delay: float,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Run ``callback(*args)`` once ``delay`` seconds have passed (never before).
+
+        Raises:
+            TypeError: ``delay`` is None or not a number.
+            RuntimeError: the loop is closed.
+        """
+        if delay is None and _CHECKS_WHEN:
+            raise TypeError("delay must not be None")
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+        if self._debug:  # type: ignore[attr-defined]
+            self._check_thread()  # type: ignore[attr-defined]
+            self._check_callback(callback, "call_at")  # type: ignore[attr-defined]
+        return self._schedule(self.time() + delay, callback, args, context)
+
+    def _schedule(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        args: Any,
+        context: contextvars.Context | None,
+    ) -> asyncio.TimerHandle:
+        # One fdevent timer on the base's heap per handle; cancel() detaches it.
+        timer = new_timer_handle(when, callback, args, self, context)
         delay = when - self.time()
-        if timer._source_traceback:  # type: ignore[attr-defined]
-            del timer._source_traceback[-1]  # type: ignore[attr-defined]
         ev = Timer(self._base, self._timer_fired, timer)
         # A NaN delay waits for ever, as the stdlib's heap never reaches a NaN deadline.
         ev.attach(delay if delay > 0.0 else math.inf if delay != delay else 0.0)
@@ -165,7 +192,7 @@ class Loop(UnixParts):
         timer._scheduled = True  # type: ignore[attr-defined]
         return timer
 
-    def _timer_fired(self, fd: int, events: int, timer: _TimerHandle) -> None:
+    def _timer_fired(self, fd: int, events: int, timer: TimerHandle) -> None:
         if timer._cancelled:
             return
         left = timer._when - self.time()  # type: ignore[attr-defined]
@@ -186,12 +213,36 @@ class Loop(UnixParts):
 
     # -- the ready queue -------------------------------------------------------------------
 
+    @cython.annotation_typing(False)
+    def call_soon(  # type: ignore[override]  # typeshed's TypeVarTuple form needs 3.11 typing
+        self,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        """Run ``callback(*args)`` in a coming iteration, after what was scheduled before it.
+
+        Raises:
+            RuntimeError: the loop is closed.
+        """
+        if self._closed:
+            raise RuntimeError("Event loop is closed")  # _check_closed(), without its call
+        if self._debug:  # type: ignore[attr-defined]
+            self._check_thread()  # type: ignore[attr-defined]
+            self._check_callback(callback, "call_soon")  # type: ignore[attr-defined]
+        handle = new_handle(callback, args, self, context)
+        ready = self._ready  # _enqueue(), inline
+        if not ready:
+            self._ready_ev.activate(EV_TIMEOUT)
+        ready.append(handle)
+        return handle
+
     def _call_soon(
         self, callback: Callable[..., object], args: Any, context: contextvars.Context | None
     ) -> asyncio.Handle:
-        handle = asyncio.Handle(callback, args, self, context)
-        if handle._source_traceback:  # type: ignore[attr-defined]
-            del handle._source_traceback[-1]  # type: ignore[attr-defined]
+        # The stdlib's callers (call_soon_threadsafe) drop their own frame from a debug
+        # handle's traceback; new_handle() dropped this package's.
+        handle = new_handle(callback, args, self, context)
         self._enqueue(handle)
         return handle
 
@@ -220,7 +271,10 @@ class Loop(UnixParts):
         try:
             for _ in range(ntodo):
                 handle = ready.popleft()
-                if not handle._cancelled:
+                if type(handle) is _Handle and not self._debug:  # type: ignore[attr-defined]
+                    if not is_cancelled(handle):
+                        run(handle)  # the common case, in C
+                elif not handle._cancelled:
                     self._run_handle(handle)
         finally:
             if ready:
@@ -228,7 +282,11 @@ class Loop(UnixParts):
 
     def _run_handle(self, handle: asyncio.Handle) -> None:
         if not self._debug:  # type: ignore[attr-defined]
-            handle._run()
+            kind = type(handle)
+            if kind is _Handle or kind is TimerHandle:
+                run(handle)  # Handle._run, without its Python frame
+            else:
+                handle._run()
             return
         self._current_handle = handle
         try:
