@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from support.loop import SLACK
 from support.process import PROMPT, WATCHDOG, Later, keeper, watchdog
 from support.recorder import Recorder
 
-from fdevent._flags import EV_PERSIST, EV_READ, EV_TIMEOUT
+from fdevent._flags import EV_PERSIST, EV_READ, EV_TIMEOUT, EV_WRITE
 
 pytestmark = pytest.mark.usefixtures("signal_handlers_restored")
 
@@ -334,3 +335,167 @@ def test_a_flood_of_calls_while_the_loop_thread_is_busy_is_neither_blocked_nor_l
     assert not fired
     assert base.got_exit
     assert sorted(arg for _, _, arg in rec.calls) == list(range(1000))
+
+
+# -- a callback that waits for a thread calling into the base ------------------------------------
+#
+# The loop's thread may run its callbacks without giving the base's lock back (the loop's
+# module says when): a callback that blocks until another thread has called into the base
+# must see that call complete, never deadlock. Each test bounds its wait (WATCHDOG), so a
+# deadlock fails the test instead of hanging it; each base is fresh, so the thread's call is
+# the first from another thread in the base's life.
+
+
+def _calls(core: Any, base: Any, ran: Recorder) -> dict[str, Callable[[], Any]]:
+    """A call of each kind, from another thread, on a base whose loop is running."""
+    ev = core.Event(base, -1, EV_TIMEOUT, ran, "activated")
+    timer = core.Timer(base, ran, "attached")
+    pending = core.Timer(base, ran, "detached")
+    pending.attach(60)
+    return {
+        "activate": lambda: ev.activate(EV_TIMEOUT),
+        "attach": lambda: timer.attach(0),
+        "detach": pending.detach,
+        "loopexit": lambda: base.loopexit(0.05),
+        "stats": base.stats,
+        "priority": lambda: setattr(timer, "priority", 0),
+        "new event": lambda: core.Event(base, -1, EV_TIMEOUT, ran).attach(0),
+    }
+
+
+@pytest.mark.parametrize(
+    "call", ["activate", "attach", "detach", "loopexit", "stats", "priority", "new event"]
+)
+def test_a_callback_joining_a_thread_that_calls_into_the_base(
+    base: Any, core: Any, pair: Any, call: str
+) -> None:
+    ran = Recorder()
+    fn = _calls(core, base, ran)[call]
+    joined: list[bool] = []
+
+    def cb(fd: int, events: int, arg: Any) -> None:
+        worker = threading.Thread(target=fn, daemon=True)
+        worker.start()
+        worker.join(WATCHDOG)
+        joined.append(not worker.is_alive())
+        base.loopexit(0.05)
+
+    core.Timer(base, cb).attach(0)
+    keeper(core, base, pair[0])
+    fired = watchdog(core, base)
+    base.dispatch()
+    assert joined == [True], f"{call}() from a thread the callback joined did not return"
+    assert not fired
+    assert base.got_exit
+    if call in ("activate", "attach"):
+        assert [arg for _, _, arg in ran.calls] == [
+            {"activate": "activated", "attach": "attached"}[call]
+        ]
+    if call == "detach":
+        assert ran.count == 0
+
+
+def test_a_callback_waiting_on_a_future_that_a_worker_completes_after_activate(
+    base: Any, core: Any, pair: Any
+) -> None:
+    """The concurrent.futures shape of the same wait: run_in_executor-style code."""
+    ran = Recorder(lambda fd, events, arg: base.loopexit())
+    ev = core.Event(base, -1, EV_TIMEOUT, ran)
+    results: list[int] = []
+
+    def work() -> int:
+        ev.activate(EV_TIMEOUT)
+        return 42
+
+    def cb(fd: int, events: int, arg: Any) -> None:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [pool.submit(work) for _ in range(4)]
+            results.extend(f.result(timeout=WATCHDOG) for f in futures)
+
+    core.Timer(base, cb).attach(0)
+    keeper(core, base, pair[0])
+    fired = watchdog(core, base)
+    base.dispatch()
+    assert not fired
+    assert results == [42] * 4
+    assert ran.count == 1  # four activations before it ran: one run
+
+
+def test_a_callback_calling_the_base_while_a_thread_it_waits_for_does(
+    base: Any, core: Any, pair: Any
+) -> None:
+    """The loop's thread and a worker call in turn and at once, inside one callback."""
+    ran = Recorder()
+    evs = [core.Event(base, -1, EV_TIMEOUT, ran, k) for k in range(50)]
+    spare = core.Timer(base, ran, "spare")
+    writer = core.Event(base, pair[1], EV_WRITE, ran, "writable")
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            for ev in evs:
+                ev.activate(EV_TIMEOUT)
+
+    def cb(fd: int, events: int, arg: Any) -> None:
+        spare.attach(60)  # the loop's thread first
+        worker = threading.Thread(target=churn, daemon=True)
+        worker.start()
+        for _ in range(2000):  # both at once
+            spare.attach(60)
+            spare.detach()
+            base.now()
+        writer.attach()
+        stop.set()
+        worker.join(WATCHDOG)
+        assert not worker.is_alive()
+        spare.detach()  # and the loop's thread alone again
+        base.loopexit(0.05)
+
+    core.Timer(base, cb).attach(0)
+    keeper(core, base, pair[0])
+    fired = watchdog(core, base)
+    base.dispatch()
+    assert not fired
+    assert base.got_exit
+    assert sorted(arg for _, _, arg in ran.calls if arg != "writable") == list(range(50))
+    assert ran.events.count(EV_WRITE) == 1
+
+
+def test_threads_calling_in_while_the_callback_that_started_them_waits(
+    base: Any, core: Any, pair: Any
+) -> None:
+    """Several threads call in while the loop's thread is blocked in a callback: each call
+    returns, and the loop, carried on, runs what they activated and attached, once each."""
+    ran = Recorder()
+    n_threads, per_thread = 4, 200
+
+    def work(t: int) -> None:
+        for i in range(per_thread):
+            if i % 2:
+                core.Event(base, -1, EV_TIMEOUT, ran, (t, i)).activate(EV_TIMEOUT)
+            else:
+                core.Timer(base, ran, (t, i)).attach(0)
+
+    def cb(fd: int, events: int, arg: Any) -> None:
+        workers = [threading.Thread(target=work, args=(t,), daemon=True) for t in range(n_threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(WATCHDOG)
+            assert not w.is_alive()
+        base.loopexit(0.05)
+
+    # Some callbacks first, with no other thread: the wait comes well into the base's life.
+    warm = Recorder()
+    for _ in range(100):
+        core.Timer(base, warm).attach(0)
+    base.loop(nonblock=True)
+    assert warm.count == 100
+    core.Timer(base, cb).attach(0)
+    keeper(core, base, pair[0])
+    fired = watchdog(core, base)
+    base.dispatch()
+    assert not fired
+    assert base.got_exit
+    want = sorted((t, i) for t in range(n_threads) for i in range(per_thread))
+    assert sorted(arg for _, _, arg in ran.calls) == want

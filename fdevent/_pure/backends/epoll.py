@@ -31,9 +31,14 @@ Some facts about epoll, and what this poller does about them:
   ``EV_CLOSED`` waits without reading.
 - Registration goes through ``select.epoll`` in both cores: it is not on the per-event path.
   The wait is, so the compiled core waits in C (``epoll_wait`` into an array inside the
-  poller, translated by the same table as the pure wait): first with a timeout of 0 and the
-  GIL held, so a busy loop never pays for releasing and retaking the GIL; only an idle loop
-  waits for real, with the GIL released.
+  poller, translated by the same table as the pure wait), with one system call per wait: a
+  zero timeout (the base has work already) is a non-blocking call with the GIL held; any
+  other is the blocking call itself, with the GIL released. A non-blocking look before the
+  blocking wait would spare a busy loop the GIL's release, but it costs an idle loop a second
+  ``epoll_wait`` on every wakeup: at one connection, one more syscall per request.
+- A signal that arrived before the blocking wait began does not interrupt it (its C handler
+  ran already; there is no EINTR to come), so its Python handler, which may be what wakes
+  the base, would wait with it: the wait first runs the handlers of signals already arrived.
 
 So that's why this code is the way it is.
 """
@@ -181,10 +186,11 @@ class EpollPoller(Poller):
         t: cython.double = -1.0 if timeout is None else timeout  # type: ignore[assignment]
         epfd: cython.int = self._epfd
         evs = self._evs  # type: ignore[attr-defined]
-        n: cython.int = epoll_wait(epfd, evs, BATCH, 0)  # type: ignore[name-defined]  # noqa: F821
-        if n == 0 and t != 0.0:
-            # Run the Python handlers of signals that arrived before the wait: they wake the
-            # base (its wakeup fd), which an EINTR would not do for a signal that came first.
+        n: cython.int
+        if t == 0.0:
+            n = epoll_wait(epfd, evs, BATCH, 0)  # type: ignore[name-defined]  # noqa: F821
+        else:
+            # Handlers of signals that came before the wait: they may wake the base (above).
             PyErr_CheckSignals()  # type: ignore[name-defined]  # noqa: F821
             with cython.nogil:
                 n = fdevent_epoll_wait(epfd, evs, BATCH, t)  # type: ignore[name-defined]  # noqa: F821

@@ -11,7 +11,7 @@ from cpython.pythread cimport (
 cdef class CLock:
     cdef PyThread_type_lock _lock
 
-    cdef acquire(self)
+    cdef bint acquire(self, bint blocking=*) noexcept
     cdef release(self)
 
 cpdef unsigned long thread_id() noexcept

@@ -60,13 +60,19 @@ class CLock:
             PyThread_free_lock(self._lock)  # type: ignore[name-defined]  # noqa: F821
 
     @cython.cfunc
-    def acquire(self) -> None:
-        """Take the lock, waiting (with the GIL released) if another thread holds it."""
+    @cython.exceptval(check=False)
+    def acquire(self, blocking: cython.bint = True) -> cython.bint:
+        """Take the lock and return True; if another thread holds it, wait for it (with the
+        GIL released), or return False at once when not ``blocking`` (``threading.Lock``'s)."""
         if cython.compiled:
             lock = self._lock
-            if not PyThread_acquire_lock(lock, 0):  # type: ignore[name-defined]  # noqa: F821
-                with cython.nogil:
-                    PyThread_acquire_lock(lock, 1)  # type: ignore[name-defined]  # noqa: F821
+            if PyThread_acquire_lock(lock, 0):  # type: ignore[name-defined]  # noqa: F821
+                return True
+            if not blocking:
+                return False
+            with cython.nogil:
+                PyThread_acquire_lock(lock, 1)  # type: ignore[name-defined]  # noqa: F821
+        return True
 
     @cython.cfunc
     def release(self) -> None:

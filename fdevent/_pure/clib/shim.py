@@ -87,6 +87,16 @@ def annotation_typing(_enabled: bool) -> Callable[[_T], _T]:
     return lambda func: func
 
 
+def boundscheck(_enabled: bool) -> Callable[[_T], _T]:
+    """Return a decorator that changes nothing (no index checks when compiled)."""
+    return lambda func: func
+
+
+def wraparound(_enabled: bool) -> Callable[[_T], _T]:
+    """Return a decorator that changes nothing (no negative indexes when compiled)."""
+    return lambda func: func
+
+
 def declare(_type: Any, value: _T) -> _T:
     """Return ``value`` (a C variable of ``_type`` when compiled)."""
     return value

@@ -1,8 +1,9 @@
 """EventBase: the public face of an event base; the machinery under it is ``loop.py``.
 
-Each public method checks its arguments at the door, takes the base's lock (``_enter``),
-calls the typed internals of ``LoopCore`` and gives the lock back (``_leave``): calls from
-any thread are safe, and the loop thread pays one lock per call.
+Each public method checks its arguments at the door, gets the base to itself (``_enter``),
+calls the typed internals of ``LoopCore`` and gives it back (``_leave``): calls from any thread
+are safe, and those of the loop's own thread take no lock while no other thread calls in
+(``loop.py`` says how).
 """
 
 from __future__ import annotations
@@ -116,6 +117,11 @@ class EventBase(LoopCore):
         self._lock = new_lock()
         self._holder = 0
         self._loop_tid = 0
+        self._keeping = True
+        self._shared = False
+        self._nested = False
+        self._borrow = new_lock()
+        self._borrower = 0
         self._polling = False
         self._notified = False
         self._stale_reports = False
@@ -183,7 +189,7 @@ class EventBase(LoopCore):
 
     def stats(self) -> Stats:
         """A snapshot of the base's counters: see ``fdevent.Stats`` for the fields."""
-        acquired = cython.declare(cython.bint, self._enter())
+        entered = cython.declare(cython.int, self._enter())
         try:
             # polls = iterations: every iteration asks the OS, a zero timeout included; the
             # thread wakeup is the base's own fd, not one of the user's.
@@ -194,7 +200,7 @@ class EventBase(LoopCore):
                 self._poll_time, self._callback_time,
             )  # fmt: skip
         finally:
-            self._leave(acquired)
+            self._leave(entered)
 
     def events(self) -> list[Event]:
         """Every event attached to or active in this base, once each (not the base's own)."""
@@ -212,13 +218,13 @@ class EventBase(LoopCore):
 
     def _rows(self) -> list[tuple[Any, float | None, bool]]:
         # events() and dump(): the snapshot module walks what it is handed, under the lock.
-        acquired = cython.declare(cython.bint, self._enter())
+        entered = cython.declare(cython.int, self._enter())
         try:
             groups = [*self._queues, self._timers.heap, list(self._evmap.events())]
             groups.append(list(self._evmap.signal_events()))
             return snapshot.rows(self, self._clock(), groups)
         finally:
-            self._leave(acquired)
+            self._leave(entered)
 
     def __del__(self) -> None:
         try:
@@ -261,7 +267,7 @@ class EventBase(LoopCore):
             RuntimeError: the base is closed, or its loop is already running (a callback
                 called it, or another thread runs it).
         """
-        acquired = cython.declare(cython.bint, self._enter())
+        entered = cython.declare(cython.int, self._enter())
         try:
             self._check_open()
             if self._running:
@@ -282,7 +288,7 @@ class EventBase(LoopCore):
                 if self._closed:
                     self._release_os()
         finally:
-            self._leave(acquired)
+            self._leave(entered)
 
     @cython.annotation_typing(False)
     def loopexit(self, delay: float | None = None) -> None:
@@ -298,26 +304,26 @@ class EventBase(LoopCore):
             RuntimeError: the base is closed.
         """
         t: cython.double = 0.0 if delay is None else timeout_seconds(delay)
-        acquired = cython.declare(cython.bint, self._enter())
+        entered = cython.declare(cython.int, self._enter())
         try:
             self._check_open()
             at: cython.double = -_INF if t == 0.0 else self._clock() + t
             if at < self._exit_at:
                 self._exit_at = at
         finally:
-            self._leave(acquired)
+            self._leave(entered)
 
     def loopbreak(self) -> None:
         """Stop the running loop right after the running callback; does nothing otherwise.
 
         Events that were active and did not run stay active for the next loop.
         """
-        acquired = cython.declare(cython.bint, self._enter())
+        entered = cython.declare(cython.int, self._enter())
         try:
             if self._running:
                 self._break = True
         finally:
-            self._leave(acquired)
+            self._leave(entered)
 
     @cython.annotation_typing(False)
     def once(
@@ -357,12 +363,12 @@ class EventBase(LoopCore):
             RuntimeError: the base is closed.
         """
         num: cython.int = fd_of(fd)
-        acquired = cython.declare(cython.bint, self._enter())
+        entered = cython.declare(cython.int, self._enter())
         try:
             self._check_open()
             return self._closing(num)
         finally:
-            self._leave(acquired)
+            self._leave(entered)
 
     @cython.cfunc
     @cython.exceptval(-1, check=True)
@@ -398,11 +404,11 @@ class EventBase(LoopCore):
         """
         if handler is not None and not callable(handler):
             raise TypeError(f"handler must be callable or None, not {type(handler).__name__}")
-        acquired = cython.declare(cython.bint, self._enter())
+        entered = cython.declare(cython.int, self._enter())
         try:
             self._exc_handler = handler
         finally:
-            self._leave(acquired)
+            self._leave(entered)
 
     def close(self) -> None:
         """Detach every event and release the poller. Idempotent.
@@ -411,7 +417,7 @@ class EventBase(LoopCore):
         from another thread while the loop runs, it ends that loop at once (the loop's thread
         releases the poller as it returns).
         """
-        acquired = cython.declare(cython.bint, self._enter())
+        entered = cython.declare(cython.int, self._enter())
         try:
             if self._closed:
                 return
@@ -426,7 +432,7 @@ class EventBase(LoopCore):
             if not self._running or self._loop_tid == thread_id():
                 self._release_os()
         finally:
-            self._leave(acquired)
+            self._leave(entered)
 
     def __enter__(self) -> EventBase:
         self._check_open()
@@ -514,16 +520,24 @@ class EventBase(LoopCore):
         # Run in the child right after fork (fdevent._process), in the only thread left.
         me = thread_id()
         self._lock = new_lock()
+        self._borrow = new_lock()  # a borrowing thread of the parent is not here
+        self._borrower = 0
         if self._running and self._loop_tid == me and self._holder == me:
-            self._lock.acquire()  # forked inside the base's own code in this thread
+            # Forked inside the base's own code, or in a callback run keeping the lock, in
+            # this thread: it carries on keeping it.
+            self._lock.acquire()
         elif not (self._running and self._loop_tid == me):
-            # The loop ran in a thread that is not here: the base is idle in the child.
+            # The loop ran in a thread that is not here: the base is idle in the child, and
+            # the only thread is this one.
             self._running = False
             self._loop_tid = 0
             self._holder = 0
+            self._current = None
+            self._nested = False
+            self._keeping = True
+            self._shared = False
         else:
-            self._holder = 0
-        self._current = None
+            self._holder = 0  # in a callback run without the lock: it takes it afterwards
         self._nwaiters = 0
         self._cond = None
         self._polling = False

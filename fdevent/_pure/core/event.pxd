@@ -3,7 +3,7 @@ from .record cimport EventRecord
 from .base cimport EventBase
 
 cdef int EV_ALL, EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_RESULTS, EV_SIGNAL
-cdef int EV_TIMEOUT, ST_ATTACHED, ST_HANDLER, ST_INTERNAL, _FD_MAX
+cdef int EV_TIMEOUT, ST_ATTACHED, ST_FDOBJ, ST_HANDLER, ST_INTERNAL, _FD_MAX
 
 cdef class Event(EventRecord):
     pass
@@ -11,8 +11,14 @@ cdef class Event(EventRecord):
 
 cdef _init(Event self, object base, object fd, object events, object callback, object arg,
            object priority)
+cdef _init_timer(Event self, object base, int events, object callback, object arg,
+                 object priority)
+cdef _reset(Event self)
+cdef EventBase _open_base(object base_obj)
 cdef _setup(Event self, object base_obj, object fd, object events_obj, object callback,
             object arg, object priority)
+cdef _fill(Event self, EventBase base, int fd, int events, object callback, object arg,
+           object priority)
 
 
 cdef class Timer(Event):

@@ -37,7 +37,7 @@ from ..._introspect import TwinSignature
 from . import base as _base_module
 from .base import EventBase
 from .checks import check_int, fd_of, timeout_seconds
-from .record import ST_ATTACHED, ST_HANDLER, EventRecord
+from .record import ST_ATTACHED, ST_FDOBJ, ST_HANDLER, EventRecord
 
 #: fds are C ints.
 _FD_MAX = 0x7FFFFFFF
@@ -137,7 +137,7 @@ class Event(EventRecord):
         base = cython.cast(EventBase, self._base)
         has_timeout: cython.bint = timeout is not None
         t: cython.double = timeout_seconds(timeout) if has_timeout else 0.0
-        acquired = cython.declare(cython.bint, base._enter())
+        entered = cython.declare(cython.int, base._enter())
         try:
             base._check_open()
             if not has_timeout:
@@ -150,7 +150,7 @@ class Event(EventRecord):
                 raise ValueError("a persistent event's timeout is an interval and must be > 0")
             base._attach(self, True, t)
         finally:
-            base._leave(acquired)
+            base._leave(entered)
 
     def detach(self) -> None:
         """Make the event non-pending and cancel a pending activation.
@@ -161,14 +161,16 @@ class Event(EventRecord):
         loop's own thread it never waits.
         """
         base = cython.cast(EventBase, self._base)
-        acquired = cython.declare(cython.bint, base._enter())
+        waits: cython.bint = False
+        entered = cython.declare(cython.int, base._enter())
         try:
             if self._state & ST_ATTACHED or self._res:
                 base._detach(self)
-            if acquired:
-                base._wait_callback(self)
+            waits = base._must_wait(self, entered)
         finally:
-            base._leave(acquired)
+            base._leave(entered)
+        if waits:
+            base._wait_callback(self)
 
     @cython.annotation_typing(False)
     def activate(self, events: int) -> None:
@@ -190,12 +192,12 @@ class Event(EventRecord):
                 f"EV_SIGNAL; got {events:#x}"
             )
         base = cython.cast(EventBase, self._base)
-        acquired = cython.declare(cython.bint, base._enter())
+        entered = cython.declare(cython.int, base._enter())
         try:
             base._check_open()
             base._activate(self, events)
         finally:
-            base._leave(acquired)
+            base._leave(entered)
 
     @property
     def base(self) -> EventBase:
@@ -220,7 +222,7 @@ class Event(EventRecord):
     @property
     def arg(self) -> Any:
         """The argument passed to the callback."""
-        return self._arg
+        return self._arg[0] if self._state & ST_FDOBJ else self._arg
 
     @property
     def timeout(self) -> float | None:
@@ -247,11 +249,11 @@ class Event(EventRecord):
         if value is None:
             raise TypeError("priority must be an int, not NoneType")
         base = cython.cast(EventBase, self._base)
-        acquired = cython.declare(cython.bint, base._enter())
+        entered = cython.declare(cython.int, base._enter())
         try:
             self._priority = base._priority_of(value)
         finally:
-            base._leave(acquired)
+            base._leave(entered)
 
     def __repr__(self) -> str:
         state = "active" if self._res else "attached" if self._state & ST_ATTACHED else "detached"
@@ -262,7 +264,7 @@ class Event(EventRecord):
 
 
 # Module functions, not methods: a cdef method would add a vtable pointer to every event
-# (8 bytes, and a pymalloc size class more: 104 bytes instead of 96).
+# (8 bytes, and a pymalloc size class more: see record.pxd).
 @cython.cfunc
 def _init(
     self: Event,
@@ -273,15 +275,37 @@ def _init(
     arg: object,
     priority: object,
 ) -> None:
+    _reset(self)
+    _setup(self, base, fd, events, callback, arg, priority)
+
+
+@cython.cfunc
+def _init_timer(
+    self: Event, base: object, events: cython.int, callback: object, arg: object, priority: object
+) -> None:
+    # Timer and Ticker: fd -1 and their flags are good by construction; the rest is checked
+    # as _setup checks it, in the same order and with the same messages.
+    _reset(self)
+    _fill(self, _open_base(base), -1, events, callback, arg, priority)
+
+
+@cython.cfunc
+def _reset(self: Event) -> None:
     self._heap_index = -1
     self._deadline = 0.0
     self._seq = 0
     self._state = 0
     self._res = 0
     self._qcount = 0
-    self._next = None
-    self._prev = None
-    _setup(self, base, fd, events, callback, arg, priority)
+
+
+@cython.cfunc
+def _open_base(base_obj: object) -> EventBase:
+    if not isinstance(base_obj, EventBase):
+        raise TypeError(f"base must be an EventBase, not {type(base_obj).__name__}")
+    base: EventBase = base_obj
+    base._check_open()
+    return base
 
 
 @cython.cfunc
@@ -294,10 +318,7 @@ def _setup(
     arg: object,
     priority: object,
 ) -> None:
-    if not isinstance(base_obj, EventBase):
-        raise TypeError(f"base must be an EventBase, not {type(base_obj).__name__}")
-    base: EventBase = base_obj
-    base._check_open()
+    base: EventBase = _open_base(base_obj)
     num = fd_of(fd)
     events_int = check_int("events", events_obj)
     if events_int < 0 or events_int & ~EV_ALL:
@@ -313,15 +334,31 @@ def _setup(
         _process.check_signal(num)
     elif events & EV_IO and num == -1:
         raise ValueError(f"{flags_repr(events & EV_IO)} needs an fd, got fd -1")
+    _fill(self, base, num, events, callback, arg, priority)
+    if not isinstance(fd, int):
+        self._arg = (arg, fd)  # keeps the fd's object alive (record.py)
+        self._state |= ST_FDOBJ
+
+
+@cython.cfunc
+def _fill(
+    self: Event,
+    base: EventBase,
+    fd: cython.int,
+    events: cython.int,
+    callback: object,
+    arg: object,
+    priority: object,
+) -> None:
     if not callable(callback):
         raise TypeError(f"callback must be callable, not {type(callback).__name__}")
     prio = base._priority_of(priority)
     self._base = base
-    self._fd = num
-    self._fdobj = None if isinstance(fd, int) else fd
+    self._fd = fd
     self._events = events
     self._callback = callback
     self._arg = arg
+    self._state &= ~ST_FDOBJ
     self._priority = prio
     self._interval = -1.0
 
@@ -346,7 +383,7 @@ class Timer(Event):
         arg: Any = None,
         priority: int | None = None,
     ) -> None:
-        _init(self, base, -1, EV_TIMEOUT, callback, arg, priority)
+        _init_timer(self, base, EV_TIMEOUT, callback, arg, priority)
 
 
 def _waits_for_nothing(ev: Event) -> ValueError:
@@ -382,7 +419,7 @@ class Ticker(Event):
         arg: Any = None,
         priority: int | None = None,
     ) -> None:
-        _init(self, base, -1, EV_TIMEOUT | EV_PERSIST, callback, arg, priority)
+        _init_timer(self, base, EV_TIMEOUT | EV_PERSIST, callback, arg, priority)
 
 
 @cython.cclass

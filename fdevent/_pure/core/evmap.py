@@ -5,14 +5,17 @@ writer); the poller sees one registration whose mask is the union of theirs, cha
 when the union changes. Readiness comes back per fd and the base hands it to each event that
 asked for it.
 
-Layout, as libevent's: an array indexed by fd, and an intrusive list through the events.
-``heads[fd]`` is the fd's first event (None if none) and its events are linked through their
-``_next``/``_prev`` fields in the order they were attached; the head's ``_prev`` is the tail,
-so appending is O(1) and so is removing, however many events share the fd. The union of an
-fd's events is the lone event's own mask when it has one (the common case: nothing more to
-store), else three counters kept in ``multi[fd]`` (how many of its events want EV_READ,
-EV_WRITE and EV_CLOSED), so it is known without walking the list. Whether the fd is
-edge-triggered is the head's ``EV_ET`` (all events of an fd agree on it).
+Layout, as libevent's: an array indexed by fd. ``heads[fd]`` is None, the fd's event when it
+has one (the common case: nothing more to store, and its own mask is the union), or an
+``FdGroup`` when it has several: their events in attach order in a dict (O(1) to add and to
+remove, however many events share the fd) and how many of them want ``EV_READ``,
+``EV_WRITE`` and ``EV_CLOSED``, so the union is known without a walk. Whether the fd is
+edge-triggered is its events' ``EV_ET`` (they all agree on it). The table holds no link
+inside the event record: a timer, which is on no fd, carries no field for fds.
+
+A group's dict is keyed by the event itself, which hashes by identity; an event of a
+subclass that defines its own ``__eq__`` or ``__hash__`` is keyed by ``id()`` instead, so the
+table never calls user code and never mistakes one event for another.
 
 Staleness: when a second event joins an fd that is already registered, the table asks the
 poller to ``modify`` even if the union is unchanged. That one call is how we learn that the
@@ -38,10 +41,65 @@ else:
         from ..clib import shim as cython
 
 from ..._flags import EV_CLOSED, EV_ET, EV_IO, EV_READ, EV_WRITE
+from .record import EventRecord
 
 if TYPE_CHECKING:
     from ..backends import Poller
-    from .record import EventRecord
+
+
+_IDENTITY_HASH = object.__hash__
+_IDENTITY_EQ = object.__eq__
+
+
+@cython.cfunc
+def _key(ev: EventRecord) -> object:
+    # The event itself, unless its class compares or hashes otherwise than by identity.
+    cls = type(ev)
+    if cls.__hash__ is _IDENTITY_HASH and cls.__eq__ is _IDENTITY_EQ:
+        return ev
+    return id(ev)
+
+
+@cython.final
+@cython.cclass
+class FdGroup:
+    """The events of an fd that has several, in attach order, and how many want what."""
+
+    def __init__(self, et: int) -> None:
+        self.evs: dict[object, EventRecord] = {}
+        self.et = et  # the fd's EV_ET, which all its events share
+        self.nread = 0
+        self.nwrite = 0
+        self.nclosed = 0
+
+    @cython.cfunc
+    def put(self, ev: EventRecord, delta: cython.int) -> None:
+        """Add ``ev`` (``delta`` 1) or take it out (-1), and count what it wants."""
+        if delta > 0:
+            self.evs[_key(ev)] = ev
+        else:
+            del self.evs[_key(ev)]
+        if ev._events & EV_READ:
+            self.nread += delta
+        if ev._events & EV_WRITE:
+            self.nwrite += delta
+        if ev._events & EV_CLOSED:
+            self.nclosed += delta
+
+    @cython.cfunc
+    def mask(self) -> cython.int:
+        """The union of the group's events, as registered with the poller."""
+        return (
+            (EV_READ if self.nread else 0)
+            | (EV_WRITE if self.nwrite else 0)
+            | (EV_CLOSED if self.nclosed else 0)
+            | self.et
+        )
+
+    @cython.cfunc
+    def first(self) -> EventRecord:
+        """The earliest attached of the group's events."""
+        return next(iter(self.evs.values()))
 
 
 @cython.final
@@ -50,14 +108,13 @@ class EvMap:
     """fd -> the events watching it, kept in step with the poller."""
 
     def __init__(self, poller: Poller) -> None:
-        self.heads: list[EventRecord | None] = []
-        self.multi: dict[int, list[int]] = {}
+        self.heads: list[EventRecord | FdGroup | None] = []
         self.poller = poller
         self.signals: dict[int, list[EventRecord]] = {}
 
     @cython.cfunc
-    def head(self, fd: cython.int) -> EventRecord | None:
-        """The first event watching ``fd``, or None."""
+    def head(self, fd: cython.int) -> object:
+        """What ``heads[fd]`` holds: None, the fd's one event, or its ``FdGroup``."""
         if 0 <= fd < len(self.heads):
             return self.heads[fd]
         return None
@@ -65,27 +122,17 @@ class EvMap:
     @cython.cfunc
     def mask(self, fd: cython.int) -> cython.int:
         """The union of ``fd``'s events, as registered with the poller (0: none)."""
-        head: EventRecord | None = self.head(fd)
-        if head is None:
+        entry = self.head(fd)
+        if entry is None:
             return 0
-        if head._next is None:
-            return head._events & (EV_IO | EV_ET)
-        c = self.multi[fd]
-        return (
-            (EV_READ if c[0] else 0)
-            | (EV_WRITE if c[1] else 0)
-            | (EV_CLOSED if c[2] else 0)
-            | (head._events & EV_ET)
-        )
-
-    @cython.cfunc
-    def _count(self, c: Any, ev: EventRecord, delta: cython.int) -> None:
-        if ev._events & EV_READ:
-            c[0] += delta
-        if ev._events & EV_WRITE:
-            c[1] += delta
-        if ev._events & EV_CLOSED:
-            c[2] += delta
+        # Typed assignments, not cython.cast: on the pure core a cast is a Python call.
+        group: FdGroup
+        one: EventRecord
+        if type(entry) is FdGroup:
+            group = entry
+            return group.mask()
+        one = entry  # type: ignore[assignment]
+        return one._events & (EV_IO | EV_ET)
 
     @cython.cfunc
     def add(self, ev: EventRecord) -> object:
@@ -97,62 +144,50 @@ class EvMap:
         """
         fd: cython.int = ev._fd
         want: cython.int = ev._events & (EV_IO | EV_ET)
-        head: EventRecord | None = self.head(fd)
-        if head is None:
+        entry = self.head(fd)
+        if entry is None:
             self.poller.register(fd, want)
             n: cython.Py_ssize_t = len(self.heads)
             if fd >= n:
                 self.heads.extend([None] * (fd + 1 - n))
-            self._first(ev)
+            self.heads[fd] = ev
             return None
-        et: cython.int = ev._events & EV_ET
-        if et != head._events & EV_ET:
+        group: FdGroup
+        one: EventRecord
+        et: cython.int
+        if type(entry) is FdGroup:
+            group = entry
+            et = group.et
+        else:
+            one = entry  # type: ignore[assignment]
+            et = one._events & EV_ET
+        if et != ev._events & EV_ET:
             raise ValueError(
-                f"fd {fd} is watched by "
-                f"{'edge' if head._events & EV_ET else 'level'}-triggered events; "
+                f"fd {fd} is watched by {'edge' if et else 'level'}-triggered events; "
                 "EV_ET and level-triggered events cannot be mixed on one fd"
             )
         if self.poller.modify(fd, self.mask(fd) | want):
-            if head._next is None:
-                c = [0, 0, 0]
-                self._count(c, head, 1)
-                self.multi[fd] = c
+            if type(entry) is FdGroup:
+                group = entry
             else:
-                c = self.multi[fd]
-            self._count(c, ev, 1)
-            tail: EventRecord = head._prev  # type: ignore[assignment]
-            tail._next = ev
-            ev._prev = tail
-            ev._next = None
-            head._prev = ev
+                group = FdGroup(et)
+                group.put(one, 1)
+                self.heads[fd] = group
+            group.put(ev, 1)
             return None
         # The number now names another file: the fd's events watched the closed one.
-        stale = self._unlink_all(fd)
-        self._first(ev)
+        stale = self._take_all(fd)
+        self.heads[fd] = ev
         return stale
 
     @cython.cfunc
-    def _first(self, ev: EventRecord) -> None:
-        ev._next = None
-        ev._prev = ev
-        self.heads[ev._fd] = ev
-
-    @cython.cfunc
-    def _unlink_all(self, fd: cython.int) -> Any:
-        # Take every event off fd's list (breaking the links, which are references both
-        # ways) and return them in order.
-        out: list[EventRecord] = []
-        ev: EventRecord | None = self.heads[fd]
-        nxt: EventRecord | None
-        while ev is not None:
-            out.append(ev)
-            nxt = ev._next
-            ev._next = None
-            ev._prev = None
-            ev = nxt
+    def _take_all(self, fd: cython.int) -> Any:
+        # Take every event off fd's entry and return them in attach order.
+        entry = self.heads[fd]
         self.heads[fd] = None
-        self.multi.pop(fd, None)
-        return out
+        if type(entry) is FdGroup:
+            return list(cython.cast(FdGroup, entry).evs.values())
+        return [entry]
 
     @cython.cfunc
     def remove(self, ev: EventRecord) -> object:
@@ -163,31 +198,16 @@ class EvMap:
         stale), or None.
         """
         fd: cython.int = ev._fd
-        head: EventRecord = self.heads[fd]  # type: ignore[assignment]
-        nxt: EventRecord | None = ev._next
-        if nxt is None and ev is head:
-            ev._prev = None
+        entry = self.heads[fd]
+        if entry is ev:
             self.heads[fd] = None
             self.poller.unregister(fd)
             return None
+        group: FdGroup = entry  # type: ignore[assignment]  # ev is not alone on its fd
         before: cython.int = self.mask(fd)
-        prev: EventRecord = ev._prev  # type: ignore[assignment]
-        if ev is head:
-            nxt._prev = prev  # type: ignore[union-attr]  # the tail
-            self.heads[fd] = nxt
-            head = nxt  # type: ignore[assignment]
-        else:
-            prev._next = nxt
-            if nxt is None:
-                head._prev = prev
-            else:
-                nxt._prev = prev
-        ev._next = None
-        ev._prev = None
-        if head._next is None:
-            del self.multi[fd]
-        else:
-            self._count(self.multi[fd], ev, -1)
+        group.put(ev, -1)
+        if len(group.evs) == 1:
+            self.heads[fd] = group.first()
         after: cython.int = self.mask(fd)
         if after == before:
             return None
@@ -198,26 +218,21 @@ class EvMap:
         if fresh:
             return None
         self.poller.unregister(fd)
-        return self._unlink_all(fd)
+        return self._take_all(fd)
 
     @cython.cfunc
     def drop(self, fd: cython.int) -> Any:
         """Forget every event of ``fd`` and unregister it (``closing()``); returns them."""
         if self.head(fd) is None:
             return []
-        out = self._unlink_all(fd)
+        out = self._take_all(fd)
         self.poller.unregister(fd)
         return out
 
     @cython.cfunc
     def clear(self) -> None:
-        """Forget every entry (the poller is being closed), unlinking every event."""
-        fd: cython.Py_ssize_t
-        for fd in range(len(self.heads)):
-            if self.heads[fd] is not None:
-                self._unlink_all(fd)
+        """Forget every entry (the poller is being closed)."""
         self.heads = []
-        self.multi = {}
 
     def registrations(self) -> Iterator[tuple[int, int]]:
         """Yield ``(fd, mask)`` for every registration, for ``Poller.reset``."""
@@ -228,16 +243,15 @@ class EvMap:
 
     def events(self) -> Iterator[EventRecord]:
         """Yield every event in the table, fd by fd, in the order they were attached."""
-        ev: EventRecord | None
-        for head in list(self.heads):
-            ev = head
-            while ev is not None:
-                yield ev
-                ev = ev._next
+        for entry in list(self.heads):
+            if type(entry) is FdGroup:
+                yield from list(cython.cast(FdGroup, entry).evs.values())
+            elif entry is not None:
+                yield cython.cast(EventRecord, entry)
 
     def nfds(self) -> int:
         """How many fds have events."""
-        return sum(1 for head in self.heads if head is not None)
+        return sum(1 for entry in self.heads if entry is not None)
 
     # -- signals: libevent's evmap keeps the signal table beside the fd table ---------------
 

@@ -1,18 +1,18 @@
 from ..backends._poller cimport Poller
 from ..clib.cext cimport monotonic
-from .evmap cimport EvMap
+from .evmap cimport EvMap, FdGroup
 from .record cimport EventRecord, Handler, internal_record
-from ..clib.cext cimport CLock, thread_id
+from .guard cimport Guard
 from .timeheap cimport TimerHeap
 from .timing cimport perf, timed_call
 
 # Filled by the module's Python-level imports and assignments; C values on the hot path.
 cdef int EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT
-cdef int ST_ATTACHED, ST_HANDLER, ST_INTERNAL
+cdef int ST_ATTACHED, ST_FDOBJ, ST_HANDLER, ST_INTERNAL
 cdef double _INF, MAX_WAIT
 cdef bint _PERF_IS_MONOTONIC
 
-cdef class LoopCore:
+cdef class LoopCore(Guard):
     cdef Poller _poller
     cdef str _backend
     cdef EvMap _evmap
@@ -36,34 +36,20 @@ cdef class LoopCore:
     cdef bint _got_exit
     cdef bint _got_break
     cdef object _exc_handler
-    cdef CLock _lock
-    cdef unsigned long _holder
-    cdef unsigned long _loop_tid
-    cdef bint _polling
-    cdef bint _notified
-    cdef bint _stale_reports
-    cdef bint _maint
     cdef bint _forked
-    cdef EventRecord _current
-    cdef int _nwaiters
-    cdef object _cond
     cdef set _sigpending
-    cdef object _wakeup
     cdef int _wakefd
     cdef EventRecord _wakeev
     cdef dict _closers
     cdef object __weakref__
 
     cdef double _clock(self) except? -1.0
-    cdef bint _enter(self) except? -1
-    cdef _leave(self, bint acquired)
     cdef _check_open(self)
     cdef int _priority_of(self, object priority) except? -1
     cdef _attach(self, EventRecord ev, bint has_timeout, double timeout)
     cdef _forget(self, EventRecord ev)
     cdef _detach(self, EventRecord ev)
     cdef _activate(self, EventRecord ev, int res)
-    cdef _wait_callback(self, EventRecord ev)
     cdef _loop(self, bint once, bint nonblock)
     cdef object _wait_time(self, bint nonblock)
     cdef _poll_or_jump(self, object timeout)
@@ -71,7 +57,6 @@ cdef class LoopCore:
     cdef _ready(self, int fd, int mask)
     cdef _expire_timers(self)
     cdef _run_active(self)
-    cdef _wake_waiters(self)
     cdef _rearm(self, EventRecord ev, int res)
     cdef _watch_signal(self, EventRecord ev)
     cdef _unwatch_signal(self, EventRecord ev)

@@ -17,13 +17,52 @@ live one: only the last copy runs.
 
 ``LoopCore`` holds every field and the internal operations the events, the streams and the
 public ``EventBase`` (``base.py``, its only subclass) call: the public methods check their
-arguments at the door and call these. Its fields are declared in ``loop.pxd``.
+arguments at the door and call these. Its fields are declared in ``loop.pxd``; those of the
+lock, below, are its parent's (``Guard``, in ``guard.py``, with the operations).
+
+The lock, and why the loop's thread keeps it
+--------------------------------------------
+
+Every method may be called from any thread, so each public one runs between ``_enter()`` and
+``_leave()``, which give the calling thread the base to itself (``_lock``; ``_holder`` is the
+thread inside, so a call from inside the base, a signal handler's say, is nested and takes
+nothing). The loop's thread holds the lock from ``loop()`` to its return. Giving it back
+around each callback and each wait, as a plain lock would, costs two lock operations per
+callback and two per iteration, and most bases never see a second thread. So the loop's
+thread *keeps* the lock through its callbacks and waits (``_keeping``), and its own calls
+from a callback find the base already theirs, until another thread calls in. From then on,
+for the rest of the base's life (``_shared``), it gives the lock back around each callback
+and each wait, as a plain lock does.
+
+The switch must be safe at any moment and must never deadlock: a callback may well block
+until a thread it started has called into the base (``Thread.join()``, ``Future.result()``),
+so a thread that finds the lock kept cannot just wait for it. It takes ``_borrow``, a second
+lock that only other threads and the switch take; holding it, it sets ``_shared`` and looks
+at the loop's thread. If that thread is *parked*, keeping the lock but in a callback's own
+code (``_current`` set, and not inside one of its own calls: ``_nested``) or in its wait
+(``_polling``), the caller *borrows* the base: it does its work holding ``_borrow``, the lock
+staying where it is, and lets ``_borrow`` go on leaving (waking a waiting loop as any caller
+does). Otherwise the loop's thread is in the base's own code, which ends without waiting for
+anyone, at the next callback or wait: there it sees ``_shared`` and gives the lock back, and
+the caller, who waits for the lock, gets it.
+
+The loop's thread writes its parked flag (``_current``, ``_nested``, ``_polling``), then reads
+``_shared``; the caller writes ``_shared``, then reads the flag. Each read and write is atomic
+under the GIL, which orders them, so at least one sees the other (Dekker's argument): either
+the caller does not borrow, or the loop's thread, back in the base's code, sees ``_shared`` and
+first takes ``_borrow`` once, waiting for the borrower to finish. It clears ``_keeping`` while
+it holds ``_borrow``, so no borrow starts after that. A callback's own calls make the same
+moves around their work; when the switch comes in the middle of a callback, the loop's thread
+gives the lock back as that call leaves and takes it again when the callback returns.
+
+So a base no other thread calls costs a store and a load per callback and per wait, and no
+lock operation; one that another thread has called costs what a plain lock costs, plus a
+load. The GIL is what makes the flags safe; free-threaded CPython is for later.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -48,9 +87,18 @@ from ..._flags import (
     _Priority,
 )
 from ..._wakeup import Wakeup
-from ..clib.cext import monotonic, thread_id
-from .evmap import EvMap
-from .record import ST_ATTACHED, ST_HANDLER, ST_INTERNAL, EventRecord, Handler, internal_record
+from ..clib.cext import monotonic
+from .evmap import EvMap, FdGroup
+from .guard import Guard
+from .record import (
+    ST_ATTACHED,
+    ST_FDOBJ,
+    ST_HANDLER,
+    ST_INTERNAL,
+    EventRecord,
+    Handler,
+    internal_record,
+)
 from .timeheap import TimerHeap
 from .timing import PERF_IS_MONOTONIC, perf, timed_call
 
@@ -67,10 +115,11 @@ MAX_WAIT = 86400.0
 
 
 @cython.cclass
-class LoopCore:
+class LoopCore(Guard):
     """The state of an event base and the operations on it; ``EventBase`` is the public face.
 
-    Not instantiated on its own: ``EventBase.__init__`` fills every field.
+    Not instantiated on its own: ``EventBase.__init__`` fills every field (the lock
+    protocol's are ``Guard``'s, in ``guard.py``).
     """
 
     # The C layout is in loop.pxd; these annotations tell type checkers the same.
@@ -97,26 +146,15 @@ class LoopCore:
     _got_exit: bool
     _got_break: bool
     _exc_handler: Callable[[Any, Exception], object] | None
-    _lock: Any  # a sync.CLock (cimported in loop.pxd)
-    _holder: int
-    _loop_tid: int
-    _polling: bool
-    _notified: bool
-    _stale_reports: bool
-    _maint: bool
     _forked: bool
-    _current: EventRecord | None
-    _nwaiters: int
-    _cond: threading.Condition | None
     _sigpending: set[int]
-    _wakeup: Wakeup | None
     _wakefd: int
     _wakeev: EventRecord | None
     #: kind -> a callable that ``close()`` calls once: what holds OS resources on this base
     #: and must be released with it (the streams of the base: ``streams/owners.py``).
     _closers: dict[Any, Callable[[], object]]
 
-    # -- the seams: the clock, and the pair every public entry goes through ------------------
+    # -- the seam every time read goes through (the pair every entry goes through: guard.py) --
 
     @cython.cfunc
     @cython.exceptval(-1.0, check=True)
@@ -125,34 +163,6 @@ class LoopCore:
         if self._clockfn is None:
             return monotonic()
         return float(self._clockfn())
-
-    @cython.cfunc
-    @cython.exceptval(-1, check=True)
-    def _enter(self) -> cython.bint:
-        """Take the base's lock unless this thread holds it; returns whether it took it."""
-        me: cython.ulong = thread_id()
-        if self._holder == me:
-            acquired: cython.bint = False
-        else:
-            self._lock.acquire()
-            self._holder = me
-            acquired = True
-        if self._maint:
-            self._maintain()
-        return acquired
-
-    @cython.cfunc
-    def _leave(self, acquired: cython.bint) -> None:
-        """Wake a polling loop (once), then give the lock back if ``_enter`` took it."""
-        if self._polling:
-            self._stale_reports = True
-            if not self._notified:
-                self._notified = True
-                if self._wakeup is not None:
-                    self._wakeup.notify()
-        if acquired:
-            self._holder = 0
-            self._lock.release()
 
     # -- internals called by Event ---------------------------------------------------------
 
@@ -242,28 +252,6 @@ class LoopCore:
         ev._qcount += 1
         self._nactive += 1
         self._queues[ev._priority].append(ev)
-
-    @cython.cfunc
-    def _wait_callback(self, ev: EventRecord) -> None:
-        # detach() from a thread that is not the loop's: if ev's callback is running, wait
-        # until it returns (libevent's guarantee). Called holding the lock.
-        if self._current is not ev or self._loop_tid == thread_id():
-            return
-        if self._cond is None:
-            self._cond = threading.Condition(threading.Lock())
-        cond = self._cond
-        me: cython.ulong = self._holder
-        self._nwaiters += 1
-        self._holder = 0
-        self._lock.release()
-        try:
-            with cond:
-                while self._current is ev:
-                    cond.wait()
-        finally:
-            self._lock.acquire()
-            self._holder = me
-            self._nwaiters -= 1
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -365,14 +353,14 @@ class LoopCore:
             # A signal handler ran between _wait_time() and now (in this thread, so the lock
             # did not keep it out) and found the loop not yet polling: do not wait.
             timeout = 0.0
-        self._holder = 0
-        self._lock.release()
+        if self._shared:
+            self._give_lock()
         try:
             n: cython.int = poller.wait_into(timeout)
         finally:
-            self._lock.acquire()
-            self._holder = self._loop_tid
             self._polling = False
+            if self._shared:
+                self._take_lock()
         if self._closed:
             return
         if cython.compiled:
@@ -390,8 +378,8 @@ class LoopCore:
             self._notified = False
             return
         heads = self._evmap.heads
-        ev: EventRecord | None = heads[fd] if fd < len(heads) else None
-        if ev is None:
+        entry = heads[fd] if fd < len(heads) else None
+        if entry is None:
             # The OS reports an fd we no longer watch. If nothing changed the table while we
             # polled, the poller may have a registration that outlived its fd (epoll, through
             # a dup): it rebuilds itself rather than let the report spin the loop.
@@ -399,11 +387,21 @@ class LoopCore:
                 self._poller.stray(fd, self._evmap.registrations())
             return
         what: cython.int
-        while ev is not None:
-            what = ev._events & mask
-            if what:
-                self._activate(ev, what)
-            ev = ev._next
+        ev: EventRecord
+        group: FdGroup
+        if type(entry) is FdGroup:
+            group = entry
+            for ev in group.evs.values():
+                what = ev._events & mask
+                if what:
+                    self._activate(ev, what)
+            return
+        # A plain assignment, not a cython.cast: on the pure core that is a Python call per
+        # ready fd; compiled, a type test of a pointer.
+        ev = entry  # type: ignore[assignment]
+        what = ev._events & mask
+        if what:
+            self._activate(ev, what)
 
     @cython.cfunc
     def _expire_timers(self) -> None:
@@ -450,11 +448,12 @@ class LoopCore:
                             self._rearm(ev, res)
                     elif ev._state & ST_ATTACHED:
                         self._detach(ev)
-                    # The callback runs without the lock, so other threads can call in.
+                    # The callback runs with the lock kept while no other thread calls in,
+                    # else without it (see the module docstring).
                     self._current = ev
                     ran += 1
-                    self._holder = 0
-                    self._lock.release()
+                    if self._shared:
+                        self._give_lock()
                     try:
                         if debug:
                             timed_call(ev, res, self._slow)
@@ -462,30 +461,24 @@ class LoopCore:
                             cb: Handler = ev._callback
                             cb._io_ready(ev, res)
                         else:
-                            ev._callback(ev._fd, res, ev._arg)
+                            arg = ev._arg
+                            if ev._state & ST_FDOBJ:
+                                arg = arg[0]  # (arg, the object given as the fd)
+                            ev._callback(ev._fd, res, arg)
                     except Exception as exc:
                         handler = self._exc_handler
                         if handler is None:
                             raise
                         handler(ev, exc)
                     finally:
-                        self._lock.acquire()
-                        self._holder = self._loop_tid
                         self._current = None
-                        if self._nwaiters:
-                            self._wake_waiters()
+                        if self._shared:
+                            self._take_lock()
                     if self._break or self._closed:
                         return
             finally:
                 del queue[:i]
                 self._callbacks += ran
-
-    @cython.cfunc
-    def _wake_waiters(self) -> None:
-        cond = self._cond
-        if cond is not None:
-            with cond:
-                cond.notify_all()
 
     @cython.cfunc
     def _rearm(self, ev: EventRecord, res: cython.int) -> None:

@@ -7,7 +7,15 @@ methods; the record adds no method of its own, so an event carries no vtable poi
 
 ``_state`` holds bits (libevent's ``EVLIST_*``): ``ST_ATTACHED`` while the event is pending;
 ``ST_INTERNAL`` for the base's own events (the thread wakeup), which never count as attached,
-or ``dispatch()`` could never return; ``ST_HANDLER`` when the callback is a ``Handler``.
+or ``dispatch()`` could never return; ``ST_HANDLER`` when the callback is a ``Handler``;
+``ST_FDOBJ`` when the fd was given as an object (a socket, say).
+
+Why ``ST_FDOBJ``: the event keeps the object given as its fd, so that it cannot be collected
+and its fd closed while the event lives, in ``_arg`` as the pair ``(arg, object)``. That
+costs a tuple for those events only, and keeps a field out of every record: a timer has no
+fd, and most events are given an int (the record's size is reasoned out in ``record.pxd``).
+A ``Handler``'s events are given an int fd (``streams/driver.py``), so its ``_arg`` is the
+argument itself.
 
 Why ``Handler``: a stream's read and write events fire once per request, and a Python-level
 callback costs a Python call with three boxed arguments before the stream's C code runs. A
@@ -35,6 +43,7 @@ else:
 ST_ATTACHED = 0x01
 ST_INTERNAL = 0x02
 ST_HANDLER = 0x04
+ST_FDOBJ = 0x08
 
 
 @cython.freelist(256)
@@ -46,9 +55,6 @@ class EventRecord:
     _base: Any
     _callback: Any
     _arg: Any
-    _fdobj: Any
-    _next: EventRecord | None
-    _prev: EventRecord | None
     _deadline: float
     _interval: float
     _seq: int
@@ -87,9 +93,6 @@ def internal_record(base: object, fd: cython.int, events: cython.int) -> EventRe
     ev._base = base
     ev._callback = _no_callback
     ev._arg = None
-    ev._fdobj = None
-    ev._next = None
-    ev._prev = None
     ev._deadline = 0.0
     ev._interval = -1.0
     ev._seq = 0

@@ -1,5 +1,7 @@
 from .record cimport EventRecord
 
+cdef bint _before(EventRecord a, EventRecord b) noexcept
+
 cdef class TimerHeap:
     cdef public list heap
     cdef unsigned long long seq
@@ -8,5 +10,5 @@ cdef class TimerHeap:
     cdef remove(self, EventRecord ev)
     cdef EventRecord pop(self)
     cdef clear(self)
-    cdef _sift_up(self, Py_ssize_t i)
-    cdef _sift_down(self, Py_ssize_t i)
+    cdef _sift_up(self, Py_ssize_t i, EventRecord ev)
+    cdef _sift_down(self, Py_ssize_t i, EventRecord ev)

@@ -19,7 +19,7 @@ else:
 
 from ... import _observe
 from ..clib.cext import monotonic
-from .record import EventRecord
+from .record import ST_FDOBJ, EventRecord
 
 _perf_counter = time.perf_counter
 
@@ -46,7 +46,7 @@ def timed_call(ev: EventRecord, res: cython.int, slow: cython.double) -> None:
     """Debug mode: run ``ev``'s callback; log it if it ran longer than ``slow`` seconds."""
     t: cython.double = perf()
     try:
-        ev._callback(ev._fd, res, ev._arg)
+        ev._callback(ev._fd, res, ev._arg[0] if ev._state & ST_FDOBJ else ev._arg)
     finally:
         t = perf() - t
         if t > slow:
