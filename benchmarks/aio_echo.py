@@ -67,14 +67,7 @@ def main():
         make = loop.create_server(Echo, "127.0.0.1", a.port, **opts)
     else:
         make = asyncio.start_server(echo_stream, "127.0.0.1", a.port, **opts)
-    server = loop.run_until_complete(make)
-    loop.call_later(a.max_seconds, loop.stop)
-    aio_common.ready(server.sockets[0].getsockname()[1])
-    try:
-        loop.run_forever()
-    finally:
-        server.close()
-        loop.close()
+    bc.serve_forever(loop, loop.run_until_complete(make), a.max_seconds)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,23 @@ def emit(obj):
     sys.stdout.flush()
 
 
+def ready(port):
+    """Tell the harness the server listens (it reads "READY <port>" from stdout)."""
+    sys.stdout.write(f"READY {port}\n")
+    sys.stdout.flush()
+
+
+def serve_forever(loop, server, max_seconds):
+    """Say READY, run an asyncio server's loop for at most max_seconds, then close both."""
+    loop.call_later(max_seconds, loop.stop)
+    ready(server.sockets[0].getsockname()[1])
+    try:
+        loop.run_forever()
+    finally:
+        server.close()
+        loop.close()
+
+
 def median(values):
     return statistics.median(values) if values else None
 

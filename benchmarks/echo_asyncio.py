@@ -8,7 +8,6 @@ TCP_NODELAY is set on every accepted socket (asyncio and uvloop also do so thems
 import argparse
 import asyncio
 import socket
-import sys
 
 import bench_common as bc
 
@@ -46,15 +45,7 @@ def main():
     server = loop.run_until_complete(
         loop.create_server(Echo, "127.0.0.1", a.port, backlog=1024, reuse_address=True)
     )
-    port = server.sockets[0].getsockname()[1]
-    loop.call_later(a.max_seconds, loop.stop)
-    sys.stdout.write(f"READY {port}\n")
-    sys.stdout.flush()
-    try:
-        loop.run_forever()
-    finally:
-        server.close()
-        loop.close()
+    bc.serve_forever(loop, server, a.max_seconds)
 
 
 if __name__ == "__main__":

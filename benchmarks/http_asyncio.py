@@ -69,14 +69,7 @@ def main():
     server = loop.run_until_complete(
         loop.create_server(HTTP, "127.0.0.1", a.port, backlog=1024, reuse_address=True)
     )
-    loop.call_later(a.max_seconds, loop.stop)
-    sys.stdout.write(f"READY {server.sockets[0].getsockname()[1]}\n")
-    sys.stdout.flush()
-    try:
-        loop.run_forever()
-    finally:
-        server.close()
-        loop.close()
+    bc.serve_forever(loop, server, a.max_seconds)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from harness.procs import BenchError
 from harness.report import fmt, fmt_ratio, md_table, med, percent, ratio, spread
 from harness.spec import Benchmark, CProgram, Point, Script
 from harness.stats import paired_ratio
-from suite_aio import AIO_SUITE
+from suite_aio import AIO_SUITE, ECHO_MEASURES, idle_connection_memory
 
 
 def cores(layer, path, *args):
@@ -161,16 +161,7 @@ ECHO = Benchmark(
     ],
     # The server's own bound on its life, should the runner not stop it.
     args=lambda c, p, impl: ["--port", 0, "--max-seconds", c["warmup"] + c["duration"] + 60],
-    load=loads.echoload,
-    needs=(CProgram("echoload"),),
-    metrics=(
-        *("rps", "p50_us", "p99_us"),
-        *("cpu_user_us_per_req", "cpu_sys_us_per_req", "cpu_us_per_req"),
-        *("server_cpu_util", "client_cpu_util", "other_cpu_util", "server_minflt_per_req"),
-    ),
-    ratios=("cpu_us_per_req", "rps"),
-    unit="CPU µs/req",
-    point_header="config",
+    **ECHO_MEASURES,
     columns=(
         ("req/s", med("rps")),
         ("p50 µs", med("p50_us", 0)),
@@ -383,7 +374,7 @@ FDTABLE = Benchmark(
 
 # ---------------------------------------------------------------- 7. streammem
 
-STREAMMEM = Benchmark(
+STREAMMEM = idle_connection_memory(
     name="streammem",
     title="Memory per idle connection (Stream vs transport + protocol)",
     intro=lambda c: (
@@ -394,22 +385,12 @@ STREAMMEM = Benchmark(
         "allocator and is counted); RSS = the resident-set delta. Target: a Stream at most "
         "half of asyncio's pair."
     ),
-    sizes={"full": {"conns": 5000, "timeout": 120}, "quick": {"conns": 2000, "timeout": 60}},
     programs={
         **cores("stream", "mem_stream.py", "--impl", "fdevent"),
         "asyncio": Script("mem_stream.py", ("--impl", "asyncio")),
         "uvloop": Script("mem_stream.py", ("--impl", "uvloop")),
     },
-    points=lambda c: [
-        Point(f"tracemalloc, {c['conns']:,} idle connections", {"method": "tracemalloc"}),
-        Point(f"RSS, {c['conns']:,} idle connections", {"method": "rss"}),
-    ],
-    args=lambda c, p, impl: ["--conns", c["conns"]] + (["--rss"] if p["method"] == "rss" else []),
-    metrics=("bytes_per_conn",),
-    ratios=("bytes_per_conn",),
-    unit="bytes/conn",
     reference=("stream-compiled", "stream-pure"),
-    columns=(("bytes/conn", med("bytes_per_conn", 0)), ("/ {ref}", ratio("bytes_per_conn"))),
 )
 
 

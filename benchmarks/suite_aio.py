@@ -65,6 +65,21 @@ API_LABEL = {"protocol": "Protocol", "streams": "streams"}
 #: The issue's targets: server CPU per request at most 0.9x uvloop's (Protocol), 1.0x (streams).
 ECHO_TARGET = {"protocol": 0.90, "streams": 1.00}
 
+#: What an echo benchmark measures against the C load generator (suite.py's echo, aio-echo).
+ECHO_MEASURES = {
+    "load": loads.echoload,
+    "needs": (CProgram("echoload"),),
+    "metrics": (
+        *("rps", "p50_us", "p99_us"),
+        *("cpu_user_us_per_req", "cpu_sys_us_per_req", "cpu_us_per_req"),
+        *("server_cpu_util", "client_cpu_util", "other_cpu_util", "server_minflt_per_req"),
+    ),
+    "ratios": ("cpu_us_per_req", "rps"),
+    "unit": "CPU µs/req",
+    "point_header": "config",
+}
+
+
 AIO_ECHO = Benchmark(
     name="aio-echo",
     title="asyncio echo: fdevent.aio vs uvloop and the stdlib loop",
@@ -100,16 +115,7 @@ AIO_ECHO = Benchmark(
         *("--api", p["api"], "--port", 0),
         *("--max-seconds", c["warmup"] + c["duration"] + 60),
     ],
-    load=loads.echoload,
-    needs=(CProgram("echoload"),),
-    metrics=(
-        *("rps", "p50_us", "p99_us"),
-        *("cpu_user_us_per_req", "cpu_sys_us_per_req", "cpu_us_per_req"),
-        *("server_cpu_util", "client_cpu_util", "other_cpu_util", "server_minflt_per_req"),
-    ),
-    ratios=("cpu_us_per_req", "rps"),
-    unit="CPU µs/req",
-    point_header="config",
+    **ECHO_MEASURES,
     reference=REFERENCE,
     columns=(
         ("req/s", med("rps")),
@@ -242,7 +248,33 @@ AIO_CALLS = Benchmark(
 
 # ---------------------------------------------------------------- aio-mem
 
-AIO_MEM = Benchmark(
+
+def idle_connection_memory(name, title, intro, programs, reference, extra=None):
+    """A benchmark of bytes per idle connection (mem_stream.py), by tracemalloc and by RSS:
+    the stream one (suite.py's streammem) and the loops' transports (aio-mem)."""
+    return Benchmark(
+        name=name,
+        title=title,
+        intro=intro,
+        sizes={"full": {"conns": 5000, "timeout": 120}, "quick": {"conns": 2000, "timeout": 60}},
+        programs=programs,
+        points=lambda c: [
+            Point(f"tracemalloc, {c['conns']:,} idle connections", {"method": "tracemalloc"}),
+            Point(f"RSS, {c['conns']:,} idle connections", {"method": "rss"}),
+        ],
+        args=lambda c, p, impl: (
+            ["--conns", c["conns"]] + (["--rss"] if p["method"] == "rss" else [])
+        ),
+        metrics=("bytes_per_conn",),
+        ratios=("bytes_per_conn",),
+        unit="bytes/conn",
+        reference=reference,
+        columns=(("bytes/conn", med("bytes_per_conn", 0)), ("/ {ref}", ratio("bytes_per_conn"))),
+        **({} if extra is None else {"extra": extra}),
+    )
+
+
+AIO_MEM = idle_connection_memory(
     name="aio-mem",
     title="Memory per idle connection (transport + protocol) on each loop",
     intro=lambda c: (
@@ -252,22 +284,12 @@ AIO_MEM = Benchmark(
         "connection (uvloop's libuv memory goes through Python's raw allocator and is "
         "counted); RSS = the resident-set delta. Ratios against uvloop."
     ),
-    sizes={"full": {"conns": 5000, "timeout": 120}, "quick": {"conns": 2000, "timeout": 60}},
     programs={
         **{impl: Script("mem_stream.py", ("--impl", "aio")) for impl in AIO_IMPLS[:2]},
         "asyncio": Script("mem_stream.py", ("--impl", "asyncio")),
         "uvloop": Script("mem_stream.py", ("--impl", "uvloop")),
     },
-    points=lambda c: [
-        Point(f"tracemalloc, {c['conns']:,} idle connections", {"method": "tracemalloc"}),
-        Point(f"RSS, {c['conns']:,} idle connections", {"method": "rss"}),
-    ],
-    args=lambda c, p, impl: ["--conns", c["conns"]] + (["--rss"] if p["method"] == "rss" else []),
-    metrics=("bytes_per_conn",),
-    ratios=("bytes_per_conn",),
-    unit="bytes/conn",
     reference=REFERENCE,
-    columns=(("bytes/conn", med("bytes_per_conn", 0)), ("/ {ref}", ratio("bytes_per_conn"))),
     extra=targets(
         "aio memory targets (bytes per idle connection)",
         (("aio-compiled", "uvloop", "bytes_per_conn", lambda pt: ("≤", 1.0)),),

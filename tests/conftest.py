@@ -20,6 +20,7 @@ fdevent from is ``support.IMPORT_ROOT``.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import socket
@@ -58,6 +59,27 @@ def base(core: ModuleType, backend: str) -> Iterator[Any]:
         yield b
     finally:
         b.close()
+
+
+@pytest.fixture(params=["fdevent", "stock"])
+def aio_or_stock_loop(
+    request: pytest.FixtureRequest, core: ModuleType, backend: str
+) -> Iterator[Any]:
+    """A ``fdevent.aio`` loop of ``core`` on ``backend``, or the stock asyncio loop: a check
+    run on both says the fdevent loop behaves as the stdlib's."""
+    if request.param == "stock":
+        lp: Any = asyncio.SelectorEventLoop()
+        b = None
+    else:
+        aio = importlib.import_module(f"{core.__name__}.aio")
+        b = core.EventBase(backend=backend)
+        lp = aio.Loop(b)
+    try:
+        yield lp
+    finally:
+        lp.close()
+        if b is not None:
+            b.close()
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ import asyncio
 import contextvars
 import gc
 import weakref
-from collections.abc import Iterator
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -17,22 +15,10 @@ import pytest
 VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="unset")
 
 
-@pytest.fixture(params=["fdevent", "stock"])
-def loop(request: pytest.FixtureRequest, core: ModuleType, backend: str) -> Iterator[Any]:
-    """A loop of ``core`` on ``backend``, or the stock loop (once per core and backend: cheap)."""
-    if request.param == "stock":
-        lp: Any = asyncio.SelectorEventLoop()
-        base = None
-    else:
-        aio = __import__(f"{core.__name__}.aio", fromlist=["Loop"])
-        base = core.EventBase(backend=backend)
-        lp = aio.Loop(base)
-    try:
-        yield lp
-    finally:
-        lp.close()
-        if base is not None:
-            base.close()
+@pytest.fixture
+def loop(aio_or_stock_loop: Any) -> Any:
+    """An fdevent.aio loop (each core, each backend), or the stock loop."""
+    return aio_or_stock_loop
 
 
 def _drain(lp: Any) -> None:

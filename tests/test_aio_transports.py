@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -15,22 +14,10 @@ import pytest
 LATE = 5.0
 
 
-@pytest.fixture(params=["fdevent", "stock"])
-def loop(request: pytest.FixtureRequest, core: ModuleType, backend: str) -> Iterator[Any]:
-    """A loop of ``core`` on ``backend``, or the stock loop."""
-    if request.param == "stock":
-        lp: Any = asyncio.SelectorEventLoop()
-        base = None
-    else:
-        aio = __import__(f"{core.__name__}.aio", fromlist=["Loop"])
-        base = core.EventBase(backend=backend)
-        lp = aio.Loop(base)
-    try:
-        yield lp
-    finally:
-        lp.close()
-        if base is not None:
-            base.close()
+@pytest.fixture
+def loop(aio_or_stock_loop: Any) -> Any:
+    """An fdevent.aio loop (each core, each backend), or the stock loop."""
+    return aio_or_stock_loop
 
 
 class Collect(asyncio.Protocol):

@@ -20,11 +20,18 @@ import sys
 sys.path.pop(0)
 
 import asyncio
-import faulthandler
 import importlib
+import importlib.util
 import json
 import unittest
+from pathlib import Path
 from typing import Any
+
+# The shared result recorder, loaded by its path (this folder is off sys.path, above).
+_spec = importlib.util.spec_from_file_location("outcomes", Path(__file__).with_name("outcomes.py"))
+assert _spec is not None and _spec.loader is not None
+_outcomes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_outcomes)
 
 #: suite -> (module of test.test_asyncio, the classes to bind, how the case makes its loop, the
 #: class whose tests are run). "utils" cases are test_utils.TestCase with create_event_loop();
@@ -58,51 +65,6 @@ SUITES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
 #: Seconds one test may run before the process dumps its stacks and exits: the stdlib's
 #: slowest loop tests take a few seconds; a hang is what this catches.
 PER_TEST = 60.0
-
-
-class _Outcomes(unittest.TestResult):
-    """Records each test's outcome by its method name; announces each start on stderr."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.outcomes: dict[str, str] = {}
-
-    def startTest(self, test: unittest.TestCase) -> None:
-        print("START", test.id(), file=sys.stderr, flush=True)
-        faulthandler.dump_traceback_later(PER_TEST, exit=True)
-        super().startTest(test)
-
-    def stopTest(self, test: unittest.TestCase) -> None:
-        faulthandler.cancel_dump_traceback_later()
-        super().stopTest(test)
-        name = test.id().rpartition(".")[2]
-        self.outcomes.setdefault(name, "pass")
-
-    def _mark(self, test: unittest.TestCase, outcome: str, detail: Any = None) -> None:
-        name = test.id().rpartition(".")[2]
-        self.outcomes[name] = outcome
-        if detail is not None:
-            print(f"{outcome.upper()} {name}\n{detail}", file=sys.stderr, flush=True)
-
-    def addError(self, test: unittest.TestCase, err: Any) -> None:
-        super().addError(test, err)
-        self._mark(test, "error", self.errors[-1][1])
-
-    def addFailure(self, test: unittest.TestCase, err: Any) -> None:
-        super().addFailure(test, err)
-        self._mark(test, "fail", self.failures[-1][1])
-
-    def addSkip(self, test: unittest.TestCase, reason: str) -> None:
-        super().addSkip(test, reason)
-        self._mark(test, "skip")
-
-    def addExpectedFailure(self, test: unittest.TestCase, err: Any) -> None:
-        super().addExpectedFailure(test, err)
-        self._mark(test, "pass")
-
-    def addUnexpectedSuccess(self, test: unittest.TestCase) -> None:
-        super().addUnexpectedSuccess(test)
-        self._mark(test, "fail", "unexpected success")
 
 
 def bound_case(suite: str, loop: str) -> type[unittest.TestCase]:
@@ -143,7 +105,7 @@ def main() -> int:
         for n in unittest.defaultTestLoader.getTestCaseNames(case)
         if any(n in vars(k) for k in owner_cls.__mro__ if k is not unittest.TestCase)
     ]
-    result = _Outcomes()
+    result = _outcomes.Outcomes(PER_TEST)
     unittest.TestSuite(case(n) for n in names).run(result)
     import fdevent
 

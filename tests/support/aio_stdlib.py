@@ -35,12 +35,19 @@ if __name__ == "__main__":
     sys.path.pop(0)
 
 import asyncio
-import faulthandler
 import importlib
+import importlib.util
 import json
 import time
 import unittest
+from pathlib import Path
 from typing import Any
+
+# The shared result recorder, loaded by its path (this folder is off sys.path, above).
+_spec = importlib.util.spec_from_file_location("outcomes", Path(__file__).with_name("outcomes.py"))
+assert _spec is not None and _spec.loader is not None
+_outcomes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_outcomes)
 
 #: Seconds one test may run before the process dumps its stacks and exits: the slowest of
 #: these modules' tests take a few seconds; a hang is what this catches.
@@ -168,71 +175,48 @@ def bind(module: Any) -> None:
         case.setUp = unix_set_up
 
 
-class _Outcomes(unittest.TestResult):
-    """Each test's outcome and the loops it made, by test id; each start goes to stderr."""
+class _Outcomes(_outcomes.Outcomes):  # type: ignore[misc]
+    """Each test's outcome and the loops it made, by ``Class.method``."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(PER_TEST)
         self.outcomes: dict[str, list[Any]] = {}
         # 3.12 reports a skipped class's tests with stopTest() and no startTest().
         self._t0 = time.monotonic()
 
-    @staticmethod
-    def _id(test: unittest.TestCase) -> str:
+    def key(self, test: unittest.TestCase) -> str:
         # Class.method: a module's classes share method names.
         return ".".join(test.id().split(".")[-2:])
 
     def startTest(self, test: unittest.TestCase) -> None:
-        print("START", self._id(test), file=sys.stderr, flush=True)
-        faulthandler.dump_traceback_later(PER_TEST, exit=True)
         self._t0 = time.monotonic()
         super().startTest(test)
 
-    def stopTest(self, test: unittest.TestCase) -> None:
-        faulthandler.cancel_dump_traceback_later()
-        super().stopTest(test)
-        entry = self.outcomes.setdefault(self._id(test), ["pass", []])
+    def finish(self, test: unittest.TestCase) -> None:
+        entry = self.outcomes.setdefault(self.key(test), ["pass", []])
         # The loops made since the previous test ended: 3.10's IsolatedAsyncioTestCase makes
         # its loop before the result hears of the test's start.
         entry[1] = sorted(set(_created))
         _created.clear()
         entry.append(round(time.monotonic() - self._t0, 3))
 
-    def _mark(self, test: unittest.TestCase, outcome: str, detail: Any = None) -> None:
-        self.outcomes.setdefault(self._id(test), ["pass", []])[0] = outcome
-        if detail is not None:
-            print(f"{outcome.upper()} {self._id(test)}\n{detail}", file=sys.stderr, flush=True)
+    def set_outcome(self, key: str, outcome: str) -> None:
+        self.outcomes.setdefault(key, ["pass", []])[0] = outcome
 
     def addError(self, test: Any, err: Any) -> None:
-        super().addError(test, err)
         if not isinstance(test, unittest.TestCase):  # a class or module fixture failed
+            unittest.TestResult.addError(self, test, err)
             print(f"ERROR {test}\n{self.errors[-1][1]}", file=sys.stderr, flush=True)
             self.outcomes[str(test)] = ["error", []]
             return
-        self._mark(test, "error", self.errors[-1][1])
-
-    def addFailure(self, test: unittest.TestCase, err: Any) -> None:
-        super().addFailure(test, err)
-        self._mark(test, "fail", self.failures[-1][1])
+        super().addError(test, err)
 
     def addSubTest(self, test: unittest.TestCase, subtest: Any, err: Any) -> None:
         super().addSubTest(test, subtest, err)
         if err is not None:
             failed = issubclass(err[0], test.failureException)
             detail = (self.failures if failed else self.errors)[-1][1]
-            self._mark(test, "fail" if failed else "error", f"{subtest}\n{detail}")
-
-    def addSkip(self, test: unittest.TestCase, reason: str) -> None:
-        super().addSkip(test, reason)
-        self._mark(test, "skip")
-
-    def addExpectedFailure(self, test: unittest.TestCase, err: Any) -> None:
-        super().addExpectedFailure(test, err)
-        self._mark(test, "pass")
-
-    def addUnexpectedSuccess(self, test: unittest.TestCase) -> None:
-        super().addUnexpectedSuccess(test)
-        self._mark(test, "fail", "unexpected success")
+            self.mark(test, "fail" if failed else "error", f"{subtest}\n{detail}")
 
 
 def main() -> int:

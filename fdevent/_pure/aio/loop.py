@@ -62,6 +62,16 @@ _CHECKS_WHEN = sys.version_info >= (3, 11)
 _Handle = asyncio.Handle
 
 
+@cython.cfunc
+def _check_call(loop: Any, callback: object, method: str) -> None:
+    # What the stdlib's call_soon/call_at check before scheduling (_check_closed() inline).
+    if loop._closed:
+        raise RuntimeError("Event loop is closed")
+    if loop._debug:
+        loop._check_thread()
+        loop._check_callback(callback, method)
+
+
 def _describe(handle: asyncio.Handle) -> str:
     # As the stdlib's slow-callback warning names a handle: a task's step by its task.
     owner = getattr(handle._callback, "__self__", None)  # type: ignore[attr-defined]
@@ -161,10 +171,7 @@ class Loop(UnixParts):
             if _CHECKS_WHEN:
                 raise TypeError("when cannot be None")
             TimerHandle(when, callback, args, self, context)  # 3.10's refusal: its assert
-        self._check_closed()  # type: ignore[attr-defined]
-        if self._debug:  # type: ignore[attr-defined]
-            self._check_thread()  # type: ignore[attr-defined]
-            self._check_callback(callback, "call_at")  # type: ignore[attr-defined]
+        _check_call(self, callback, "call_at")
         return self._schedule(when, callback, args, context)
 
     @cython.annotation_typing(False)  # delay=None is the stdlib's TypeError, below
@@ -183,11 +190,7 @@ class Loop(UnixParts):
         """
         if delay is None and _CHECKS_WHEN:
             raise TypeError("delay must not be None")
-        if self._closed:
-            raise RuntimeError("Event loop is closed")
-        if self._debug:  # type: ignore[attr-defined]
-            self._check_thread()  # type: ignore[attr-defined]
-            self._check_callback(callback, "call_at")  # type: ignore[attr-defined]
+        _check_call(self, callback, "call_at")  # as the stdlib's call_later -> call_at
         return self._schedule(self.time() + delay, callback, args, context)
 
     def _schedule(
@@ -241,11 +244,7 @@ class Loop(UnixParts):
         Raises:
             RuntimeError: the loop is closed.
         """
-        if self._closed:
-            raise RuntimeError("Event loop is closed")  # _check_closed(), without its call
-        if self._debug:  # type: ignore[attr-defined]
-            self._check_thread()  # type: ignore[attr-defined]
-            self._check_callback(callback, "call_soon")  # type: ignore[attr-defined]
+        _check_call(self, callback, "call_soon")
         handle = new_handle(callback, args, self, context)
         ready = self._ready  # _enqueue(), inline
         if not ready:
