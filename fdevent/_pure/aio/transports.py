@@ -2,12 +2,13 @@
 
 ``SocketTransport`` is ``selector_events._SelectorSocketTransport`` (so ``isinstance(t,
 asyncio.Transport)`` holds and every other behaviour, from flow control to ``write_eof``,
-``sendfile`` and ``get_extra_info``, is the running Python's) with the three methods a
+``sendfile`` and ``get_extra_info``, is the running Python's) with the methods a
 request goes through replaced by compiled ones that move bytes with fdevent's stream I/O
 (``streams/sockio.py``: on the compiled core ``recv``/``readv``/``send`` on the fd in C, with
 the process's read scratch area, so a 64-byte read is a 64-byte bytes object and not a
 256 KiB one shrunk, and no Python-level socket method per read or write):
 
+- ``_read_ready``: the reader's callback, which calls one of the two below;
 - ``_read_ready__data_received``: one read and ``protocol.data_received``;
 - ``_read_ready__get_buffer``: a ``BufferedProtocol``'s buffer filled in C (``recv`` into
   the ``get_buffer()`` object's memory), then ``buffer_updated``;
