@@ -5,6 +5,8 @@ cdef extern from "_slots.h":
     object fdevent_slotted_new(object tp)
     void fdevent_slot_set(object obj, Py_ssize_t off, object v)
     bint fdevent_slot_is_true(object obj, Py_ssize_t off)
+    object fdevent_slot_get(object obj, Py_ssize_t off, object name)
+    object fdevent_context_run(object ctx, object fn, object args)
 
 cdef object _Handle, _copy_context
 cdef bint _FORMAT_TAKES_DEBUG, _C_FILL

@@ -119,7 +119,9 @@ class Loop(UnixParts):
         self._ready_ev = Timer(base, self._run_ready)
         # BaseEventLoop.__init__ replaces _ready; _call_soon may run before it does.
         self._ready: collections.deque[asyncio.Handle] = collections.deque()
-        super().__init__(EventSelector(base, self._run_handle, self._drop))
+        # Before BaseEventLoop.__init__, which calls set_debug().
+        self._evsel = EventSelector(base, self._run_handle, self._drop)
+        super().__init__(self._evsel)
 
     @property
     def base(self) -> EventBase:
@@ -145,6 +147,11 @@ class Loop(UnixParts):
         if ENSURES_FD:
             self._ensure_fd_no_transport(sock)  # type: ignore[attr-defined]
         return SocketTransport(self, sock, protocol, waiter, extra, server)
+
+    def set_debug(self, enabled: bool) -> None:
+        """Turn debug mode on or off, as the stdlib's loop (its readers and writers too)."""
+        super().set_debug(enabled)
+        self._evsel.set_debug(enabled)
 
     # -- time and timers -------------------------------------------------------------------
 

@@ -19,8 +19,20 @@ import selectors
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from ..clib import shim as cython
+else:
+    try:
+        import cython
+    except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from ..clib import shim as cython
+
+from asyncio import Handle as _Handle
+
 from ..._flags import EV_PERSIST, EV_READ, EV_WRITE
 from ..core.event import Event
+from ..core.record import ST_HANDLER, EventRecord, Handler
+from .handles import is_cancelled, run
 
 if TYPE_CHECKING:
     from asyncio import Handle
@@ -30,6 +42,14 @@ if TYPE_CHECKING:
 _EVENT_READ = selectors.EVENT_READ
 _EVENT_WRITE = selectors.EVENT_WRITE
 _KeyData = tuple["Handle | None", "Handle | None"]
+
+
+def _event(base: EventBase, fd: int, flag: int, ready: _Ready) -> Event:
+    # A persistent event whose callback the base calls in C (core/record.py's Handler).
+    ev = Event(base, fd, flag | EV_PERSIST, ready, fd)  # type: ignore[arg-type]
+    rec: EventRecord = ev  # type: ignore[assignment]
+    rec._state |= ST_HANDLER
+    return ev
 
 
 def _fd_of(fileobj: Any) -> int:
@@ -65,11 +85,70 @@ class _KeyMap(Mapping[Any, selectors.SelectorKey]):
         return iter(self._keys)
 
 
+@cython.final
+@cython.cclass
+class _Ready(Handler):
+    """What the base calls, in C, when a registered fd is ready in one direction.
+
+    It runs the reader's (``index`` 0) or writer's (1) handle of the fd's key, or has the loop
+    drop one that was cancelled. Outside debug mode a plain ``asyncio.Handle`` runs through
+    ``handles.run`` (C); anything else through the loop's ``_run_handle``.
+    """
+
+    keys: dict[int, selectors.SelectorKey]
+    index: cython.Py_ssize_t
+    direction: cython.int
+    debug: cython.bint
+    run_handle: Callable[[Handle], None]
+    drop: Callable[[int, int], None]
+
+    def __init__(
+        self,
+        keys: dict[int, selectors.SelectorKey],
+        index: int,
+        run_handle: Callable[[Handle], None],
+        drop: Callable[[int, int], None],
+    ) -> None:
+        self.keys = keys
+        self.index = index
+        self.direction = _EVENT_WRITE if index else _EVENT_READ
+        self.debug = False
+        self.run_handle = run_handle
+        self.drop = drop
+
+    @cython.cfunc
+    def _io_ready(self, ev: EventRecord, res: cython.int) -> None:
+        self._fire(ev._fd)
+
+    def __call__(self, fd: int, events: int, arg: int) -> None:
+        self._fire(arg)
+
+    def __repr__(self) -> str:  # dump()'s name for the callback
+        return "<asyncio reader>" if self.index == 0 else "<asyncio writer>"
+
+    @cython.cfunc
+    def _fire(self, fd: cython.int) -> None:
+        key = self.keys.get(fd)
+        if key is None:
+            return
+        handle = cython.cast(tuple, key)[3][self.index]  # key.data: (reader, writer)
+        if handle is None:
+            return
+        if is_cancelled(handle):
+            self.drop(fd, self.direction)
+        elif type(handle) is _Handle and not self.debug:
+            run(handle)
+        else:
+            self.run_handle(handle)
+        del handle  # as Loop._run_handle: no frame keeps a handle after its run
+
+
 class EventSelector(selectors.BaseSelector):
     """The selector of an ``fdevent.aio.Loop``: registrations are events on ``base``.
 
-    ``run(handle)`` is how the loop runs a ready reader's or writer's handle; ``drop(fd,
-    events)`` how it removes a reader (``EVENT_READ``) or writer whose handle was cancelled.
+    ``run(handle)`` is how the loop runs a ready reader's or writer's handle in debug mode
+    (or one of another class); ``drop(fd, events)`` how it removes a reader (``EVENT_READ``)
+    or writer whose handle was cancelled. ``set_debug(flag)`` follows the loop's debug mode.
     """
 
     def __init__(
@@ -79,9 +158,8 @@ class EventSelector(selectors.BaseSelector):
         drop: Callable[[int, int], None],
     ) -> None:
         self._base = base
-        self._run = run
-        self._drop = drop
         self._keys: dict[int, selectors.SelectorKey] = {}
+        self._ready = (_Ready(self._keys, 0, run, drop), _Ready(self._keys, 1, run, drop))
         # fd -> [read event, write event]; each is created on first need and kept for reuse.
         self._events: dict[int, list[Event | None]] = {}
         self._map: _KeyMap | None = _KeyMap(self._keys)
@@ -175,6 +253,12 @@ class EventSelector(selectors.BaseSelector):
         """The registrations by fd or file object; None once closed."""
         return self._map
 
+    def set_debug(self, enabled: bool) -> None:
+        """Follow the loop's debug mode: in it, ready handles run through the loop's
+        ``_run_handle`` (slow-callback warnings)."""
+        for ready in self._ready:
+            ready.debug = bool(enabled)
+
     # -- the events under the table ----------------------------------------------------------
 
     def _check_open(self) -> None:
@@ -186,13 +270,11 @@ class EventSelector(selectors.BaseSelector):
         pair = self._events.get(fd)
         if pair is None:
             pair = self._events[fd] = [None, None]
-        for i, (want, flag, callback) in enumerate(
-            ((_EVENT_READ, EV_READ, self._readable), (_EVENT_WRITE, EV_WRITE, self._writable))
-        ):
+        for i, (want, flag) in enumerate(((_EVENT_READ, EV_READ), (_EVENT_WRITE, EV_WRITE))):
             ev = pair[i]
             if events & want:
                 if ev is None:
-                    ev = pair[i] = Event(self._base, fd, flag | EV_PERSIST, callback, fd)
+                    ev = pair[i] = _event(self._base, fd, flag, self._ready[i])
                 if not ev.attached:
                     ev.attach()
             elif ev is not None and ev.attached:
@@ -204,22 +286,3 @@ class EventSelector(selectors.BaseSelector):
             for ev in pair:
                 if ev is not None:
                     ev.detach()
-
-    def _readable(self, fd: int, events: int, arg: int) -> None:
-        key = self._keys.get(arg)
-        if key is not None:
-            self._ready(arg, key.data[0], _EVENT_READ)
-
-    def _writable(self, fd: int, events: int, arg: int) -> None:
-        key = self._keys.get(arg)
-        if key is not None:
-            self._ready(arg, key.data[1], _EVENT_WRITE)
-
-    def _ready(self, fd: int, handle: Handle | None, direction: int) -> None:
-        if handle is None:
-            return
-        if handle._cancelled:
-            self._drop(fd, direction)
-        else:
-            self._run(handle)
-            del handle  # as Loop._run_handle: no frame keeps a handle after its run

@@ -14,7 +14,7 @@
 
 /* The offset of the object slot that member descriptor `descr` manages, or -1 (and an
  * exception) if it is not one. */
-static Py_ssize_t fdevent_slot_offset(PyObject *descr)
+static inline Py_ssize_t fdevent_slot_offset(PyObject *descr)
 {
     PyMemberDef *m;
     if (!PyObject_TypeCheck(descr, &PyMemberDescr_Type)) {
@@ -30,7 +30,7 @@ static Py_ssize_t fdevent_slot_offset(PyObject *descr)
 }
 
 /* A new instance of `tp` with every slot empty, as object.__new__(tp) makes it. */
-static PyObject *fdevent_slotted_new(PyObject *tp)
+static inline PyObject *fdevent_slotted_new(PyObject *tp)
 {
     PyTypeObject *t = (PyTypeObject *)tp;
     return t->tp_alloc(t, 0);
@@ -50,6 +50,59 @@ static inline void fdevent_slot_set(PyObject *obj, Py_ssize_t off, PyObject *v)
 static inline int fdevent_slot_is_true(PyObject *obj, Py_ssize_t off)
 {
     return *(PyObject **)((char *)obj + off) == Py_True;
+}
+
+/* obj.<slot at off>, a new reference. An empty slot is read by name, so that the error is
+ * getattr's own AttributeError (or a class attribute the slot shadows is found). */
+static inline PyObject *fdevent_slot_get(PyObject *obj, Py_ssize_t off, PyObject *name)
+{
+    PyObject *v = *(PyObject **)((char *)obj + off);
+    if (v == NULL)
+        return PyObject_GetAttr(obj, name);
+    Py_INCREF(v);
+    return v;
+}
+
+/* ctx.run(fn, *args) without looking `run` up: what Context.run does in C (enter, call,
+ * exit). Anything but a contextvars.Context, or args that are not a tuple, is left to the
+ * object's own run method, as Handle._run would call it. */
+static inline PyObject *fdevent_context_run(PyObject *ctx, PyObject *fn, PyObject *args)
+{
+    PyObject *res;
+    if (!PyContext_CheckExact(ctx) || !PyTuple_CheckExact(args)) {
+        PyObject *meth, *all, *full;
+        Py_ssize_t i, n;
+        all = PySequence_Tuple(args);
+        if (all == NULL)
+            return NULL;
+        n = PyTuple_GET_SIZE(all);
+        full = PyTuple_New(n + 1); /* (fn, *args) */
+        if (full == NULL) {
+            Py_DECREF(all);
+            return NULL;
+        }
+        Py_INCREF(fn);
+        PyTuple_SET_ITEM(full, 0, fn);
+        for (i = 0; i < n; i++) {
+            PyObject *a = PyTuple_GET_ITEM(all, i);
+            Py_INCREF(a);
+            PyTuple_SET_ITEM(full, i + 1, a);
+        }
+        Py_DECREF(all);
+        meth = PyObject_GetAttrString(ctx, "run");
+        res = meth == NULL ? NULL : PyObject_Call(meth, full, NULL);
+        Py_XDECREF(meth);
+        Py_DECREF(full);
+        return res;
+    }
+    if (PyContext_Enter(ctx) < 0)
+        return NULL;
+    res = PyObject_Call(fn, args, NULL);
+    if (PyContext_Exit(ctx) < 0) {
+        Py_XDECREF(res);
+        return NULL;
+    }
+    return res;
 }
 
 #endif
