@@ -41,19 +41,44 @@ ENSURES_FD = sys.version_info >= (3, 12)
 
 _Base: Any = selector_events._SelectorSocketTransport  # type: ignore[attr-defined]
 
+#: The transport's slots, in the order of their offsets below.
+_SLOTS = (
+    "_sock",
+    "_sock_fd",
+    "_protocol",
+    "_conn_lost",
+    "_buffer",
+    "_eof",
+    "_empty_waiter",
+    "_read_ready_cb",
+)
+
 
 class SocketTransport(_Base):  # type: ignore[misc]
     """The stdlib's selector socket transport, with its read and write paths compiled."""
 
+    # What a request reads is kept in slots, which the compiled methods read by offset (the
+    # stdlib's methods reach them through the slots' descriptors, as any attribute); the
+    # rest of the stdlib's state stays in the instance's dict.
+    __slots__ = _SLOTS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The stdlib's class attribute _sock = None (read by __del__ and __repr__ if
+        # __init__ fails early) is shadowed by the slot: set it first.
+        self._sock = None
+        super().__init__(*args, **kwargs)
+
     def _read_ready(self) -> None:
         # The reader's callback: the stdlib's one line, without its interpreted frame.
-        self._read_ready_cb()
+        cb = _slot(self, _O_READ_READY_CB, "_read_ready_cb")
+        cb()
 
     def _read_ready__get_buffer(self) -> None:
-        if self._conn_lost:
+        if _slot(self, _O_CONN_LOST, "_conn_lost"):
             return
+        protocol = _slot(self, _O_PROTOCOL, "_protocol")
         try:
-            buf = self._protocol.get_buffer(-1)
+            buf = protocol.get_buffer(-1)
             if not len(buf):
                 raise RuntimeError("get_buffer() returned an empty buffer")
         except (SystemExit, KeyboardInterrupt):
@@ -62,7 +87,9 @@ class SocketTransport(_Base):  # type: ignore[misc]
             self._fatal_error(exc, "Fatal error: protocol.get_buffer() call failed.")
             return
         try:
-            nbytes = recv_into(self._sock, self._sock_fd, buf)
+            nbytes = recv_into(
+                _slot(self, _O_SOCK, "_sock"), _slot(self, _O_SOCK_FD, "_sock_fd"), buf
+            )
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
@@ -74,17 +101,19 @@ class SocketTransport(_Base):  # type: ignore[misc]
             self._read_ready__on_eof()
             return
         try:
-            self._protocol.buffer_updated(nbytes)
+            protocol.buffer_updated(nbytes)
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
             self._fatal_error(exc, "Fatal error: protocol.buffer_updated() call failed.")
 
     def _read_ready__data_received(self) -> None:
-        if self._conn_lost:
+        if _slot(self, _O_CONN_LOST, "_conn_lost"):
             return
         try:
-            data = recv_some(self._sock, self._sock_fd, self.max_size)
+            data = recv_some(
+                _slot(self, _O_SOCK, "_sock"), _slot(self, _O_SOCK_FD, "_sock_fd"), self.max_size
+            )
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
@@ -96,7 +125,7 @@ class SocketTransport(_Base):  # type: ignore[misc]
             self._read_ready__on_eof()
             return
         try:
-            self._protocol.data_received(data)
+            _slot(self, _O_PROTOCOL, "_protocol").data_received(data)
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as exc:
@@ -113,13 +142,15 @@ class SocketTransport(_Base):  # type: ignore[misc]
         if (
             type(data) is bytes
             and data
-            and not self._buffer
-            and not self._conn_lost
-            and not self._eof
-            and self._empty_waiter is None
+            and not _slot(self, _O_BUFFER, "_buffer")
+            and not _slot(self, _O_CONN_LOST, "_conn_lost")
+            and not _slot(self, _O_EOF, "_eof")
+            and _slot(self, _O_EMPTY_WAITER, "_empty_waiter") is None
         ):
             try:
-                n = send_bytes(self._sock, self._sock_fd, data, 0)  # 0: not now
+                n = send_bytes(
+                    _slot(self, _O_SOCK, "_sock"), _slot(self, _O_SOCK_FD, "_sock_fd"), data, 0
+                )  # 0: not now
             except (SystemExit, KeyboardInterrupt):
                 raise
             except BaseException as exc:
@@ -129,3 +160,35 @@ class SocketTransport(_Base):  # type: ignore[misc]
                 return
             data = data[n:]
         super().write(data)
+
+
+def _offsets() -> tuple[int, ...]:
+    # The slots' offsets, from SocketTransport's member descriptors (_slots.h checks each).
+    if not cython.compiled:
+        return (0,) * len(_SLOTS)
+    return tuple(
+        fdevent_slot_offset(vars(SocketTransport)[name])  # type: ignore[name-defined]  # noqa: F821
+        for name in _SLOTS
+    )
+
+
+_OFFSETS = _offsets()
+_O_SOCK: cython.Py_ssize_t = _OFFSETS[0]
+_O_SOCK_FD: cython.Py_ssize_t = _OFFSETS[1]
+_O_PROTOCOL: cython.Py_ssize_t = _OFFSETS[2]
+_O_CONN_LOST: cython.Py_ssize_t = _OFFSETS[3]
+_O_BUFFER: cython.Py_ssize_t = _OFFSETS[4]
+_O_EOF: cython.Py_ssize_t = _OFFSETS[5]
+_O_EMPTY_WAITER: cython.Py_ssize_t = _OFFSETS[6]
+_O_READ_READY_CB: cython.Py_ssize_t = _OFFSETS[7]
+_Transport: type = SocketTransport
+
+
+@cython.cfunc
+@cython.inline
+def _slot(t: object, off: cython.Py_ssize_t, name: str) -> Any:
+    # t.<name>: on the compiled core, read by the slot's offset (a subclass that redeclares
+    # the slot keeps the lookup by name).
+    if cython.compiled and type(t) is _Transport:
+        return fdevent_slot_get(t, off, name)  # type: ignore[name-defined]  # noqa: F821
+    return getattr(t, name)
