@@ -200,3 +200,129 @@ def test_buffered_protocol_bad_buffer_is_a_fatal_error(loop: Any, kind: str, exc
     exc, reports = loop.run_until_complete(main())
     assert isinstance(exc, exc_type)
     assert len(reports) == 1 and reports[0].startswith("Fatal"), reports
+
+
+def test_extra_info_as_stdlib(loop: Any) -> None:
+    # fdevent.aio keeps socket/sockname/peername without the stdlib's dict: same answers.
+    async def main() -> None:
+        server = await loop.create_server(Collect, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        tr, _ = await loop.create_connection(Collect, "127.0.0.1", port)
+        sock = tr.get_extra_info("socket")
+        assert isinstance(sock, asyncio.trsock.TransportSocket)
+        assert tr.get_extra_info("socket") is sock  # one object, as the stdlib's
+        assert sock.fileno() == tr._sock.fileno()
+        assert tr.get_extra_info("peername") == ("127.0.0.1", port)
+        assert tr.get_extra_info("sockname") == sock.getsockname()
+        assert tr.get_extra_info("nothing") is None
+        assert tr.get_extra_info("nothing", 7) == 7
+        tr.close()
+        server.close()
+        await server.wait_closed()
+        # Extra info the caller gave beyond the standard keys is kept as given.
+        a, b = socket.socketpair()
+        a.setblocking(False)
+        own = loop._make_socket_transport(a, Collect(), extra={"mine": 1})
+        assert own.get_extra_info("mine") == 1
+        assert own.get_extra_info("socket").fileno() == a.fileno()
+        own.close()
+        b.close()
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(main())
+
+
+def test_closed_transport_is_freed_without_the_collector(loop: Any) -> None:
+    # No reference cycle through the transport's read path: once closed and dropped, it is
+    # gone by reference counting alone (the stock loop's needs the cyclic collector).
+    import gc
+    import weakref
+
+    async def main() -> weakref.ref[Any]:
+        proto, peer = await _pair(loop)
+        ref = weakref.ref(proto.transport)
+        proto.transport.close()
+        await asyncio.wait_for(proto.lost, LATE)
+        peer.close()
+        proto.transport = None
+        return ref
+
+    gc.disable()
+    try:
+        ref = loop.run_until_complete(main())
+        loop.run_until_complete(asyncio.sleep(0))
+        if hasattr(loop, "base"):
+            assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_set_protocol_switches_the_read_path(loop: Any) -> None:
+    # From a Protocol to a BufferedProtocol and back, mid-connection: each gets its bytes.
+    class Buffered(asyncio.BufferedProtocol):
+        def __init__(self) -> None:
+            self.buf = bytearray(16)
+            self.got = bytearray()
+
+        def get_buffer(self, sizehint: int) -> bytearray:
+            return self.buf
+
+        def buffer_updated(self, nbytes: int) -> None:
+            self.got += self.buf[:nbytes]
+
+    async def wait_for(cond: Any) -> None:
+        for _ in range(200):
+            if cond():
+                return
+            await asyncio.sleep(0.005)
+        raise AssertionError("timed out")
+
+    async def main() -> None:
+        proto, peer = await _pair(loop)
+        tr = proto.transport
+        peer.send(b"one")
+        await wait_for(lambda: proto.data == b"one")
+        buffered = Buffered()
+        tr.set_protocol(buffered)
+        peer.send(b"two")
+        await wait_for(lambda: buffered.got == b"two")
+        tr.set_protocol(proto)
+        peer.send(b"three")
+        await wait_for(lambda: proto.data == b"onethree")
+        assert buffered.got == b"two"
+        tr.close()
+        peer.close()
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(main())
+
+
+def test_debug_mode_times_readers_as_stdlib(loop: Any, caplog: Any) -> None:
+    # A slow reader in debug mode is reported by the loop, as the stdlib's _run_once does.
+    import logging
+    import time
+
+    a, b = socket.socketpair()
+    hits: list[int] = []
+
+    def slow() -> None:
+        a.recv(10)
+        hits.append(1)
+        time.sleep(0.02)
+        loop.remove_reader(a.fileno())
+        loop.stop()
+
+    loop.set_debug(True)
+    loop.slow_callback_duration = 0.01
+    try:
+        loop.add_reader(a.fileno(), slow)
+        b.send(b"x")
+        with caplog.at_level(logging.WARNING, logger="asyncio"):
+            loop.run_forever()
+    finally:
+        loop.set_debug(False)
+        a.close()
+        b.close()
+    assert hits == [1]
+    slow_msgs = [r.getMessage() for r in caplog.records if "took" in r.getMessage()]
+    assert any("slow" in m for m in slow_msgs), slow_msgs

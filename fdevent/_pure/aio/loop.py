@@ -61,13 +61,16 @@ _CHECKS_WHEN = sys.version_info >= (3, 11)
 
 _Handle = asyncio.Handle
 
+#: Loop's slots, in the order of their offsets (read at the end of this module).
+_SLOTS = ("_base", "_ready", "_ready_ev", "_closed", "_debug", "_stopping")
+
 
 @cython.cfunc
 def _check_call(loop: Any, callback: object, method: str) -> None:
     # What the stdlib's call_soon/call_at check before scheduling (_check_closed() inline).
-    if loop._closed:
+    if _get(loop, _O_CLOSED, "_closed"):
         raise RuntimeError("Event loop is closed")
-    if loop._debug:
+    if _get(loop, _O_DEBUG, "_debug"):
         loop._check_thread()
         loop._check_callback(callback, method)
 
@@ -97,6 +100,11 @@ class Loop(UnixParts):
         TypeError: ``base`` is not an ``EventBase`` of this core.
         RuntimeError: ``base`` is closed.
     """
+
+    # The state every callback's path reads is kept in slots, which the compiled code reads
+    # by offset (the stdlib's code reaches them through the slots' descriptors, as any
+    # attribute); the rest of the stdlib's state stays in the instance's dict.
+    __slots__ = _SLOTS
 
     _closed: bool  # BaseEventLoop's, set before its __init__ runs when a base is refused
 
@@ -157,7 +165,7 @@ class Loop(UnixParts):
 
     def time(self) -> float:
         """The base's clock, read now (``time.monotonic()`` unless the base has another)."""
-        return cython.cast(EventBase, self._base)._clock()
+        return cython.cast(EventBase, _get(self, _O_BASE, "_base"))._clock()
 
     @cython.annotation_typing(False)  # when=None is the stdlib's TypeError, below
     def call_at(  # type: ignore[override]  # typeshed's TypeVarTuple form needs 3.11 typing
@@ -253,9 +261,9 @@ class Loop(UnixParts):
         """
         _check_call(self, callback, "call_soon")
         handle = new_handle(callback, args, self, context)
-        ready = self._ready  # _enqueue(), inline
+        ready = _get(self, _O_READY, "_ready")  # _enqueue(), inline
         if not ready:
-            self._ready_ev.activate(EV_TIMEOUT)
+            _get(self, _O_READY_EV, "_ready_ev").activate(EV_TIMEOUT)
         ready.append(handle)
         return handle
 
@@ -288,12 +296,12 @@ class Loop(UnixParts):
             self._ready_ev.activate(EV_TIMEOUT)
 
     def _run_ready(self, fd: int, events: int, arg: object) -> None:
-        ready = self._ready
+        ready = _get(self, _O_READY, "_ready")
         ntodo = len(ready)
         try:
             for _ in range(ntodo):
                 handle = ready.popleft()
-                if type(handle) is _Handle and not self._debug:  # type: ignore[attr-defined]
+                if type(handle) is _Handle and not _get(self, _O_DEBUG, "_debug"):
                     if not is_cancelled(handle):
                         run(handle)  # the common case, in C
                 elif not handle._cancelled:
@@ -309,7 +317,7 @@ class Loop(UnixParts):
         # frame it called keeps its locals, so a task failing in its step would otherwise be
         # kept (by its exception's traceback, through these frames) until the cyclic GC runs,
         # and report "exception was never retrieved" late, out of its context.
-        if not self._debug:  # type: ignore[attr-defined]
+        if not _get(self, _O_DEBUG, "_debug"):
             kind = type(handle)
             if kind is _Handle or kind is TimerHandle:
                 run(handle)  # Handle._run, without its Python frame
@@ -339,10 +347,11 @@ class Loop(UnixParts):
 
     def _run_once(self) -> None:
         # run_forever() calls this until stop(); after stop(), one pass that does not wait.
-        if self._stopping:  # type: ignore[attr-defined]
-            self._base.loop(nonblock=True)
+        base = _get(self, _O_BASE, "_base")
+        if _get(self, _O_STOPPING, "_stopping"):
+            base.loop(nonblock=True)
         else:
-            self._base.loop(once=True)
+            base.loop(once=True)
 
     def _event_failed(self, event: Event, exc: Exception) -> None:
         # An fdevent callback on a base the loop made raised: report it as asyncio does.
@@ -371,3 +380,32 @@ class Loop(UnixParts):
         for ev in base.events():
             if ev.callback == self._timer_fired:
                 ev.detach()
+
+
+def _offsets() -> tuple[int, ...]:
+    # The slots' offsets, from Loop's member descriptors (_slots.h checks each one).
+    if not cython.compiled:
+        return (0,) * len(_SLOTS)
+    return tuple(
+        fdevent_slot_offset(vars(Loop)[name])  # type: ignore[name-defined]  # noqa: F821
+        for name in _SLOTS
+    )
+
+
+_OFFSETS = _offsets()
+_O_BASE: cython.Py_ssize_t = _OFFSETS[0]
+_O_READY: cython.Py_ssize_t = _OFFSETS[1]
+_O_READY_EV: cython.Py_ssize_t = _OFFSETS[2]
+_O_CLOSED: cython.Py_ssize_t = _OFFSETS[3]
+_O_DEBUG: cython.Py_ssize_t = _OFFSETS[4]
+_O_STOPPING: cython.Py_ssize_t = _OFFSETS[5]
+
+
+@cython.cfunc
+@cython.inline
+def _get(loop: object, off: cython.Py_ssize_t, name: str) -> Any:
+    # loop.<name>: on the compiled core, read by the slot's offset, which a subclass keeps
+    # (one that declared these slots again would shadow them: don't).
+    if cython.compiled:
+        return fdevent_slot_get(loop, off, name)  # type: ignore[name-defined]  # noqa: F821
+    return getattr(loop, name)

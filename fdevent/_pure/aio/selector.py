@@ -46,8 +46,8 @@ _KeyData = tuple["Handle | None", "Handle | None"]
 
 def _event(base: EventBase, fd: int, flag: int, ready: _Ready) -> Event:
     # A persistent event whose callback the base calls in C (core/record.py's Handler).
-    ev = Event(base, fd, flag | EV_PERSIST, ready, fd)  # type: ignore[arg-type]
-    rec: EventRecord = ev  # type: ignore[assignment]
+    ev = Event(base, fd, flag | EV_PERSIST, ready, fd)
+    rec: EventRecord = ev
     rec._state |= ST_HANDLER
     return ev
 
@@ -160,8 +160,8 @@ class EventSelector(selectors.BaseSelector):
         self._base = base
         self._keys: dict[int, selectors.SelectorKey] = {}
         self._ready = (_Ready(self._keys, 0, run, drop), _Ready(self._keys, 1, run, drop))
-        # fd -> [read event, write event]; each is created on first need and kept for reuse.
-        self._events: dict[int, list[Event | None]] = {}
+        # fd -> its read event, fd -> its write event (two tables: no object per fd for both).
+        self._evs: tuple[dict[int, Event], dict[int, Event]] = ({}, {})
         self._map: _KeyMap | None = _KeyMap(self._keys)
 
     def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
@@ -240,11 +240,10 @@ class EventSelector(selectors.BaseSelector):
 
     def close(self) -> None:
         """Detach every event and forget every registration. Idempotent."""
-        for pair in self._events.values():
-            for ev in pair:
-                if ev is not None:
-                    ev.detach()
-        self._events.clear()
+        for table in self._evs:
+            for ev in table.values():
+                ev.detach()
+            table.clear()
         self._keys.clear()
         self._map = None
 
@@ -266,23 +265,21 @@ class EventSelector(selectors.BaseSelector):
             raise RuntimeError("Selector is closed")
 
     def _watch(self, fd: int, events: int) -> None:
-        # Attach the direction events wants, detach the other; events are made once per fd.
-        pair = self._events.get(fd)
-        if pair is None:
-            pair = self._events[fd] = [None, None]
+        # Attach the direction events wants, detach the other. An fd's event for a direction
+        # is made when first needed and kept (in that direction's table) for reuse.
         for i, (want, flag) in enumerate(((_EVENT_READ, EV_READ), (_EVENT_WRITE, EV_WRITE))):
-            ev = pair[i]
+            table = self._evs[i]
+            ev = table.get(fd)
             if events & want:
                 if ev is None:
-                    ev = pair[i] = _event(self._base, fd, flag, self._ready[i])
+                    ev = table[fd] = _event(self._base, fd, flag, self._ready[i])
                 if not ev.attached:
                     ev.attach()
             elif ev is not None and ev.attached:
                 ev.detach()
 
     def _unwatch(self, fd: int) -> None:
-        pair = self._events.pop(fd, None)
-        if pair is not None:
-            for ev in pair:
-                if ev is not None:
-                    ev.detach()
+        for table in self._evs:
+            ev = table.pop(fd, None)
+            if ev is not None:
+                ev.detach()

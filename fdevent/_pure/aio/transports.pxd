@@ -7,3 +7,6 @@ cdef Py_ssize_t _O_EMPTY_WAITER, _O_READ_READY_CB
 cdef type _Transport
 
 cdef inline object _slot(object t, Py_ssize_t off, str name)
+cdef object _GET_BUFFER, _DATA_RECEIVED
+cdef _get_buffer(object self)
+cdef _data_received(object self)

@@ -23,7 +23,7 @@ The logic and the error reports are the stdlib's (these methods are the same on 
 from __future__ import annotations
 
 import sys
-from asyncio import selector_events
+from asyncio import selector_events, trsock
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ ENSURES_FD = sys.version_info >= (3, 12)
 
 _Base: Any = selector_events._SelectorSocketTransport  # type: ignore[attr-defined]
 
+#: The keys of the stdlib's extra-info dict when nobody added any.
+_STANDARD_EXTRA = frozenset({"socket", "sockname", "peername"})
+
 #: The transport's slots, in the order of their offsets below.
 _SLOTS = (
     "_sock",
@@ -51,85 +54,91 @@ _SLOTS = (
     "_eof",
     "_empty_waiter",
     "_read_ready_cb",
-)
+    # The rest of what the stdlib's __init__ sets, so that an instance needs no dict at all.
+    "_closing",
+    "_paused",
+    "_protocol_connected",
+    "_server",
+    # get_extra_info()'s standard keys, kept without the stdlib's dict (see __init__).
+    "_x_socket",
+    "_x_sockname",
+    "_x_peername",
+) + (("_write_ready",) if sys.version_info >= (3, 12) else ())  # a method before 3.12
 
 
 class SocketTransport(_Base):  # type: ignore[misc]
     """The stdlib's selector socket transport, with its read and write paths compiled."""
 
-    # What a request reads is kept in slots, which the compiled methods read by offset (the
-    # stdlib's methods reach them through the slots' descriptors, as any attribute); the
-    # rest of the stdlib's state stays in the instance's dict.
+    # The stdlib's instance state is kept in slots (its base classes slot the rest): the
+    # compiled methods read what a request needs by offset, the stdlib's methods reach them
+    # through the slots' descriptors as any attribute, and an instance needs no dict (what
+    # else is set on one, by a subclass or a program, still goes to its dict).
     __slots__ = _SLOTS
+
+    # What the stdlib's classes leave untyped, for the type checker.
+    _sock: Any
+    _extra: Any
+    _x_socket: Any
+    _read_ready_cb: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The stdlib's class attribute _sock = None (read by __del__ and __repr__ if
         # __init__ fails early) is shadowed by the slot: set it first.
         self._sock = None
         super().__init__(*args, **kwargs)
+        # The stdlib keeps socket, sockname and peername in a dict per transport, most of
+        # an idle connection's memory: when they are all it holds, they move to three slots
+        # (the TransportSocket is made again on first request) and the dict goes.
+        extra = self._extra
+        if type(extra) is dict and extra.keys() == _STANDARD_EXTRA:
+            self._x_socket = None
+            self._x_sockname = extra["sockname"]
+            self._x_peername = extra["peername"]
+            self._extra = None
+
+    @cython.annotation_typing(False)
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """Information about the transport or its socket, as the stdlib's transport gives."""
+        extra = self._extra
+        if extra is not None:
+            return extra.get(name, default)
+        if name == "socket":
+            if self._x_socket is None:
+                self._x_socket = trsock.TransportSocket(self._sock)
+            return self._x_socket
+        if name == "sockname":
+            return self._x_sockname
+        if name == "peername":
+            return self._x_peername
+        return default
+
+    @cython.annotation_typing(False)
+    def set_protocol(self, protocol: Any) -> None:
+        """Set the protocol, as the stdlib's transport (``BufferedProtocol`` or not)."""
+        super().set_protocol(protocol)
+        # The stdlib keeps the read path as a bound method; here the function (no object per
+        # connection), which _read_ready calls in C.
+        # A subclass's own read method stays bound.
+        cb = self._read_ready_cb
+        fn = getattr(cb, "__func__", None)
+        if getattr(cb, "__self__", None) is self and (fn is _GET_BUFFER or fn is _DATA_RECEIVED):
+            self._read_ready_cb = fn
 
     def _read_ready(self) -> None:
-        # The reader's callback: the stdlib's one line, without its interpreted frame.
+        # The reader's callback: the stdlib's one line, in C for the two read paths.
         cb = _slot(self, _O_READ_READY_CB, "_read_ready_cb")
-        cb()
+        if cb is _DATA_RECEIVED:
+            _data_received(self)
+        elif cb is _GET_BUFFER:
+            _get_buffer(self)
+        else:
+            cb()
 
     def _read_ready__get_buffer(self) -> None:
-        if _slot(self, _O_CONN_LOST, "_conn_lost"):
-            return
-        protocol = _slot(self, _O_PROTOCOL, "_protocol")
-        try:
-            buf = protocol.get_buffer(-1)
-            if not len(buf):
-                raise RuntimeError("get_buffer() returned an empty buffer")
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            self._fatal_error(exc, "Fatal error: protocol.get_buffer() call failed.")
-            return
-        try:
-            nbytes = recv_into(
-                _slot(self, _O_SOCK, "_sock"), _slot(self, _O_SOCK_FD, "_sock_fd"), buf
-            )
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            self._fatal_error(exc, "Fatal read error on socket transport")
-            return
-        if nbytes < 0:  # nothing there now
-            return
-        if not nbytes:
-            self._read_ready__on_eof()
-            return
-        try:
-            protocol.buffer_updated(nbytes)
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            self._fatal_error(exc, "Fatal error: protocol.buffer_updated() call failed.")
+        _get_buffer(self)
 
     def _read_ready__data_received(self) -> None:
-        if _slot(self, _O_CONN_LOST, "_conn_lost"):
-            return
-        try:
-            data = recv_some(
-                _slot(self, _O_SOCK, "_sock"), _slot(self, _O_SOCK_FD, "_sock_fd"), self.max_size
-            )
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            self._fatal_error(exc, "Fatal read error on socket transport")
-            return
-        if data is None:  # nothing there now
-            return
-        if not data:
-            self._read_ready__on_eof()
-            return
-        try:
-            _slot(self, _O_PROTOCOL, "_protocol").data_received(data)
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:
-            self._fatal_error(exc, "Fatal error: protocol.data_received() call failed.")
+        _data_received(self)
 
     @cython.annotation_typing(False)  # data: anything; the stdlib's write() judges it
     def write(self, data: Any) -> None:
@@ -192,3 +201,70 @@ def _slot(t: object, off: cython.Py_ssize_t, name: str) -> Any:
     if cython.compiled and type(t) is _Transport:
         return fdevent_slot_get(t, off, name)  # type: ignore[name-defined]  # noqa: F821
     return getattr(t, name)
+
+
+#: What set_protocol() keeps as _read_ready_cb (the functions, not bound methods).
+_GET_BUFFER: object = SocketTransport._read_ready__get_buffer
+_DATA_RECEIVED: object = SocketTransport._read_ready__data_received
+
+
+@cython.cfunc
+def _get_buffer(self: Any) -> None:
+    # _read_ready__get_buffer: the protocol's buffer filled by recv() in C.
+    if _slot(self, _O_CONN_LOST, "_conn_lost"):
+        return
+    protocol = _slot(self, _O_PROTOCOL, "_protocol")
+    try:
+        buf = protocol.get_buffer(-1)
+        if not len(buf):
+            raise RuntimeError("get_buffer() returned an empty buffer")
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        self._fatal_error(exc, "Fatal error: protocol.get_buffer() call failed.")
+        return
+    try:
+        nbytes = recv_into(_slot(self, _O_SOCK, "_sock"), _slot(self, _O_SOCK_FD, "_sock_fd"), buf)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        self._fatal_error(exc, "Fatal read error on socket transport")
+        return
+    if nbytes < 0:  # nothing there now
+        return
+    if not nbytes:
+        self._read_ready__on_eof()
+        return
+    try:
+        protocol.buffer_updated(nbytes)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        self._fatal_error(exc, "Fatal error: protocol.buffer_updated() call failed.")
+
+
+@cython.cfunc
+def _data_received(self: Any) -> None:
+    # _read_ready__data_received: one read, exact-size bytes, data_received().
+    if _slot(self, _O_CONN_LOST, "_conn_lost"):
+        return
+    try:
+        data = recv_some(
+            _slot(self, _O_SOCK, "_sock"), _slot(self, _O_SOCK_FD, "_sock_fd"), self.max_size
+        )
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        self._fatal_error(exc, "Fatal read error on socket transport")
+        return
+    if data is None:  # nothing there now
+        return
+    if not data:
+        self._read_ready__on_eof()
+        return
+    try:
+        _slot(self, _O_PROTOCOL, "_protocol").data_received(data)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        self._fatal_error(exc, "Fatal error: protocol.data_received() call failed.")
