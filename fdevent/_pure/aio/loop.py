@@ -347,11 +347,12 @@ class Loop(UnixParts):
 
     def _run_once(self) -> None:
         # run_forever() calls this until stop(); after stop(), one pass that does not wait.
+        # loop(once, nonblock), positionally: a keyword call costs its parsing every time.
         base = _get(self, _O_BASE, "_base")
         if _get(self, _O_STOPPING, "_stopping"):
-            base.loop(nonblock=True)
+            base.loop(False, True)
         else:
-            base.loop(once=True)
+            base.loop(True)
 
     def _event_failed(self, event: Event, exc: Exception) -> None:
         # An fdevent callback on a base the loop made raised: report it as asyncio does.
