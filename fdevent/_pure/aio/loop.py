@@ -346,13 +346,23 @@ class Loop(UnixParts):
     # -- one iteration, and the end ----------------------------------------------------------
 
     def _run_once(self) -> None:
-        # run_forever() calls this until stop(); after stop(), one pass that does not wait.
-        # loop(once, nonblock), positionally: a keyword call costs its parsing every time.
+        # run_forever() calls this until stop(). Not one iteration but as many as the base
+        # runs before stop() asks it to end after the current one (loopexit): no Python
+        # between iterations. After stop(), one pass that does not wait. The base's loop()
+        # is called positionally: a keyword call costs its parsing every time.
         base = _get(self, _O_BASE, "_base")
         if _get(self, _O_STOPPING, "_stopping"):
             base.loop(False, True)
         else:
-            base.loop(True)
+            base.loop()
+
+    def stop(self) -> None:
+        """Stop the loop after the callbacks of the current iteration, as the stdlib's."""
+        super().stop()
+        if self.is_running():
+            # The base's loop ends after this iteration; a closed base has ended already.
+            with contextlib.suppress(RuntimeError):
+                _get(self, _O_BASE, "_base").loopexit()
 
     def _event_failed(self, event: Event, exc: Exception) -> None:
         # An fdevent callback on a base the loop made raised: report it as asyncio does.
