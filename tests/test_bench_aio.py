@@ -42,6 +42,17 @@ def test_lateness_finds_no_early_call_at(pure: bool) -> None:
     assert res["count"] == 300 and res["early"] == 0 and res["min_ms"] >= 0.0, res
 
 
+def test_lateness_split_is_a_partition_of_the_lateness(pure: bool) -> None:
+    # --split: on-CPU and off-CPU lateness, each never negative for a timer that ran late
+    # and never more than the lateness itself; the worst 1% shares add up to at most all.
+    rc, res, err = run(pure, "aio_lateness.py", "--count", "300", "--span", "0.3", "--split")
+    assert rc == 0 and res is not None, err
+    assert res["early"] == 0, res
+    assert 0.0 <= res["on_cpu_p99_ms"] <= res["max_ms"], res
+    assert 0.0 <= res["off_cpu_p99_ms"] <= res["max_ms"], res
+    assert 0.0 <= res["off_cpu_share_worst1pct"] <= 1.0, res
+
+
 def test_a_program_refuses_the_core_it_was_not_asked_for(pure: bool) -> None:
     other = "compiled" if pure else "pure"
     argv = [sys.executable, str(BENCH / "aio_calls.py"), "--loop", "fdevent", "--core", other]

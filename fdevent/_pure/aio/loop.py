@@ -42,6 +42,8 @@ else:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
+    if not cython.compiled:  # at run time the pure core takes the shim (its docstring)
+        from ..clib import shim as cython
 
 from ..._flags import EV_TIMEOUT
 from ..core.base import EventBase
@@ -226,9 +228,11 @@ class Loop(UnixParts):
         return timer
 
     def _timer_fired(self, fd: int, events: int, timer: TimerHandle) -> None:
+        # Once per due timer, a backlog of them after a stall included: the clock and the
+        # run are C calls here (time() and _run_handle() are Python calls on the loop).
         if timer._cancelled:
             return
-        left = timer._when - self.time()  # type: ignore[attr-defined]
+        left = timer._when - cython.cast(EventBase, self._base)._clock()  # type: ignore[attr-defined]
         if left > 0.0:  # float rounding of the relative timeout: wait out the rest
             ev = timer._event
             if ev is not None:
@@ -236,7 +240,10 @@ class Loop(UnixParts):
             return
         timer._scheduled = False  # type: ignore[attr-defined]
         timer._event = None  # the event holds the handle as its arg: no cycle to collect
-        self._run_handle(timer)
+        if self._debug:  # type: ignore[attr-defined]
+            self._run_handle(timer)
+        else:
+            run(timer)
         del timer  # see _run_handle
 
     def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:

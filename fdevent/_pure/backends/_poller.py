@@ -21,6 +21,8 @@ else:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
+    if not cython.compiled:  # at run time the pure core takes the shim (its docstring)
+        from ..clib import shim as cython
 
 #: How many readiness reports one ``wait_into`` returns at most. More ready fds are reported
 #: by the next wait (the generic pollers keep the rest for it); 256 keeps the arrays at 2 KiB.

@@ -20,6 +20,8 @@ else:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from . import shim as cython
+    if not cython.compiled:  # at run time the pure core takes the shim (its docstring)
+        from . import shim as cython
 
 _monotonic = time.monotonic
 

@@ -1,16 +1,24 @@
-"""Stand-in for the ``cython`` module where Cython is not installed.
+"""Stand-in for the ``cython`` module: what the pure core runs on, Cython installed or not.
 
 The core is written in Cython's pure-Python mode: the same ``.py`` files run as Python and
 compile to C. The compiled core needs Cython only at build time, and the pure core must run
 with nothing but the standard library, so each core module does::
 
     if TYPE_CHECKING:
-        from . import _cython_shim as cython
+        from ..clib import shim as cython
     else:
         try:
             import cython
         except ImportError:
-            from . import _cython_shim as cython
+            from ..clib import shim as cython
+        if not cython.compiled:
+            from ..clib import shim as cython
+
+The compiler sees ``import cython`` (its directives) and drops the rest, as ``compiled`` is
+true for it. Run as Python, a module takes this shim even where Cython is installed: Cython's
+own pure-mode module checks and converts in every ``cast()`` and ``declare()``, which made
+the pure core's ``call_later`` + ``cancel`` on ``fdevent.aio`` 2.2 times as slow (RESULTS.md,
+section 14), and a benchmark of the pure core would measure Cython's module, not fdevent.
 
 This shim provides just the names those modules use, as typed no-ops. Type checkers always
 read it (never Cython's own module, whose decorators are untyped and would make every class

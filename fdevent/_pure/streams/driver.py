@@ -34,13 +34,14 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    # Type checkers read the shim's typed no-ops, never Cython's untyped decorators (as in
-    # event.py).
+    # Type checkers read the shim's typed no-ops, not Cython's untyped ones (event.py).
     from ..clib import shim as cython
 else:
     try:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
+        from ..clib import shim as cython
+    if not cython.compiled:  # at run time the pure core takes the shim (its docstring)
         from ..clib import shim as cython
 
 from ..._flags import (

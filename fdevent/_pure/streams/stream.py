@@ -35,6 +35,8 @@ else:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
+    if not cython.compiled:  # at run time the pure core takes the shim (its docstring)
+        from ..clib import shim as cython
 
 from ..._flags import BEV_WRITING, EV_READ, EV_WRITE
 from ..._introspect import TwinSignature
