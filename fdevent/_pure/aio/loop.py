@@ -232,7 +232,7 @@ class Loop(UnixParts):
         # run are C calls here (time() and _run_handle() are Python calls on the loop).
         if timer._cancelled:
             return
-        left = timer._when - cython.cast(EventBase, self._base)._clock()  # type: ignore[attr-defined]
+        left = timer._when - cython.cast(EventBase, _get(self, _O_BASE, "_base"))._clock()  # type: ignore[attr-defined]
         if left > 0.0:  # float rounding of the relative timeout: wait out the rest
             ev = timer._event
             if ev is not None:
@@ -240,7 +240,7 @@ class Loop(UnixParts):
             return
         timer._scheduled = False  # type: ignore[attr-defined]
         timer._event = None  # the event holds the handle as its arg: no cycle to collect
-        if self._debug:  # type: ignore[attr-defined]
+        if _get(self, _O_DEBUG, "_debug"):
             self._run_handle(timer)
         else:
             run(timer)
