@@ -13,18 +13,19 @@ temporary directory that is removed at the end.
 
 The client is this process, on the stdlib's loop whatever the server's (so the client's cost
 is the same against every server): ``--concurrency`` connections at a time, each opening a
-TLS connection (the CA trusted, the name checked), sending ``--size`` random bytes, reading the
-whole echo and comparing it, and closing (``close()`` and ``wait_closed()``: close_notify
-both ways). The server's RSS (``VmRSS`` in /proc/PID/status) is read after ``--warmup``
-connections and then at every tenth of ``--conns``, each time with no connection open: the
-client waits until the server's open fds are back to their count before the first
-connection (an fd left open is an error), then 0.1 s more. "Flat" is the median, over the
-intervals between successive samples, of the RSS growth per connection: a leak raises every
-interval, while a sample taken before the server's garbage collector freed the last closed
-connections (a transport and its protocol form cycles; asyncio's SSLProtocol holds a 256
-KiB buffer) is a spike of up to --concurrency x 256 KiB that moves two intervals, and a step
-of the allocator's high-water mark moves one. The result also gives the growth from the
-first sample to the last.
+TLS connection (the CA trusted, the name checked), sending ``--size`` random bytes, reading
+the whole echo and comparing it, and closing (``close()`` and ``wait_closed()``:
+close_notify both ways; ``--close abort``: ``transport.abort()``, the TCP connection dropped
+with no TLS shutdown, as a client that goes away does). The server's RSS (``VmRSS`` in
+/proc/PID/status) is read after ``--warmup`` connections and then at every tenth of
+``--conns``, each time with no connection open: the client waits until the server's open
+fds are back to their count before the first connection (an fd left open is an error), then
+0.1 s more. "Flat" is the median, over the intervals between successive samples, of the RSS
+growth per connection: a leak raises every interval, while a sample taken before the
+server's garbage collector freed the last closed connections (a transport and its protocol
+form cycles; asyncio's SSLProtocol holds a 256 KiB buffer) is a spike of up to
+--concurrency x 256 KiB that moves two intervals, and a step of the allocator's high-water
+mark moves one. The result also gives the growth from the first sample to the last.
 
 Prints one JSON line. Exits 1 on any error: a failed connection, a wrong echo, anything the
 server wrote to stderr (asyncio logs a transport's fatal errors there), an fd left open in
@@ -59,6 +60,13 @@ def rss_kib(pid):
     return -1
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
@@ -79,6 +87,19 @@ def make_certs(tmp):
     ctx = ssl.create_default_context()
     ca.configure_trust(ctx)
     return certfile, keyfile, ctx
+
+
+def steady_fd_count(pid):
+    """The server's open fds once the count has held for 0.3 s (at most 5 s): a loop may open
+    some after it printed READY (uvloop opens a socketpair for signals as it starts to run)."""
+    end = time.monotonic() + 5
+    fds, since = fd_count(pid), time.monotonic()
+    while time.monotonic() - since < 0.3 and time.monotonic() < end:
+        time.sleep(0.05)
+        now = fd_count(pid)
+        if now != fds:
+            fds, since = now, time.monotonic()
+    return fds
 
 
 async def settle(pid, fds_before):
@@ -111,7 +132,10 @@ async def churn(a, port, ctx, server, fds_before, stats):
             if got != payload:
                 raise ValueError(f"wrong echo of {len(payload)} bytes")
         finally:
-            writer.close()
+            if a.close == "abort":
+                writer.transport.abort()
+            else:
+                writer.close()
             await writer.wait_closed()
 
     async def worker(mark):
@@ -159,6 +183,13 @@ def main():
     ap.add_argument("--warmup", type=int, default=2_000, help="connections before the first RSS")
     ap.add_argument("--concurrency", type=int, default=20)
     ap.add_argument("--size", type=int, default=1024, help="bytes sent on each connection")
+    ap.add_argument(
+        "--close",
+        choices=("notify", "abort"),
+        default="notify",
+        help="how the client ends a connection: close() (close_notify both ways, the default) "
+        "or transport.abort() (the TCP connection dropped with no TLS shutdown)",
+    )
     ap.add_argument(
         "--max-growth",
         type=float,
@@ -208,7 +239,7 @@ def run(a, server, errfile, ctx):
         with open(errfile) as f:
             sys.exit(f"the server did not start:\n{f.read()}")
     port = int(line.split()[1])
-    fds_before = fd_count(server.pid)
+    fds_before = steady_fd_count(server.pid)
     stats = {"started": 0, "done": 0, "errors": [], "rss": [], "fds": []}
     loop = asyncio.new_event_loop()
     try:
@@ -216,6 +247,7 @@ def run(a, server, errfile, ctx):
     finally:
         loop.close()
     fds_after = stats["fds"][-1][1] if stats["fds"] else -1
+    server_cpu = cpu_seconds(server.pid) if server.poll() is None else None
     if fds_after != fds_before:
         stats["errors"].append(f"server fds: {fds_before} before, {fds_after} after")
     server.terminate()
@@ -252,12 +284,19 @@ def run(a, server, errfile, ctx):
             "python": sys.version.split()[0],
             "openssl": ssl.OPENSSL_VERSION,
             "api": a.api,
+            "close": a.close,
             "conns": a.conns,
             "done": stats["done"],
             "warmup": a.warmup,
             "concurrency": a.concurrency,
             "size": a.size,
             "seconds": round(stats.get("seconds", 0.0), 2),
+            # The server's CPU over its life (start-up and warm-up included): a rough cost per
+            # connection, for comparing loops in one quiet run, not a benchmark.
+            "server_cpu_s": server_cpu,
+            "server_cpu_ms_per_conn": None
+            if server_cpu is None
+            else round(1000 * server_cpu / max(stats["done"], 1), 3),
             "server_rss_kib": rss,
             "rss_growth_kib": growth,
             "rss_growth_bytes_per_conn": None if per_conn is None else round(per_conn, 2),
