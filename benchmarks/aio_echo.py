@@ -5,6 +5,9 @@
 ``asyncio.start_server`` with a handler that reads up to 64 KiB, writes it back and awaits
 ``drain()``, as the stdlib's documentation writes a stream server.
 
+With ``--certfile`` and ``--keyfile`` (PEM files) it speaks TLS: the loop's own TLS
+(``ssl=`` to ``create_server``/``start_server``), as aio_tls_churn.py measures it.
+
 Listens on 127.0.0.1:PORT (0 = ephemeral), prints "READY <port>" on stdout, and stops by
 itself after --max-seconds (a bound; the harness normally ends it first). TCP_NODELAY is set
 on every accepted socket (the loops also do so themselves).
@@ -13,6 +16,7 @@ on every accepted socket (the loops also do so themselves).
 import argparse
 import asyncio
 import socket
+import ssl
 
 import aio_common
 import bench_common as bc
@@ -59,10 +63,18 @@ def main():
     ap.add_argument("--api", choices=("protocol", "streams"), default="protocol")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--max-seconds", type=float, default=300.0)
+    ap.add_argument("--certfile", help="serve TLS with this certificate chain (PEM)")
+    ap.add_argument("--keyfile", help="the certificate's private key (PEM)")
     a = ap.parse_args()
+    if (a.certfile is None) != (a.keyfile is None):
+        ap.error("--certfile and --keyfile go together")
     bc.raise_nofile()
     loop, _ = aio_common.new_loop(a)
     opts = {"backlog": 1024, "reuse_address": True}
+    if a.certfile:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(a.certfile, a.keyfile)
+        opts["ssl"] = ctx
     if a.api == "protocol":
         make = loop.create_server(Echo, "127.0.0.1", a.port, **opts)
     else:
