@@ -9,8 +9,8 @@ and takes it again around each callback and wait once the base is shared (``_giv
 callback, from another thread.
 
 ``Guard`` holds the fields of that protocol and its operations; ``BaseState`` (``state.py``)
-extends it with the rest of a base's state, ``LoopCore`` (``loop.py``) with the loop, which
-overrides ``_maintain``. Its C layout is in ``guard.pxd``.
+extends it with the rest of a base's state, ``LoopCore`` (``loop.py``) with the loop, and
+``BaseLifecycle`` (``lifecycle.py``) overrides ``_maintain``. Its C layout is in ``guard.pxd``.
 """
 
 from __future__ import annotations
@@ -193,5 +193,5 @@ class Guard:
 
     @cython.cfunc
     def _maintain(self) -> None:
-        # Work left for the next entry (LoopCore's: deferred signal restores, fork).
+        # Work left for the next entry (BaseLifecycle's: deferred signal restores, fork).
         self._maint = False

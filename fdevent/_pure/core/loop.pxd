@@ -1,10 +1,10 @@
 from .evmap cimport FdGroup
-from .record cimport EventRecord, Handler, internal_record
+from .record cimport EventRecord, Handler
 from .state cimport BaseState
 from .timing cimport perf, timed_call
 
 # Filled by the module's Python-level imports and assignments; C values on the hot path.
-cdef int EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT, ST_ATTACHED, ST_FDOBJ, ST_HANDLER
+cdef int EV_PERSIST, EV_SIGNAL, EV_TIMEOUT, ST_ATTACHED, ST_FDOBJ, ST_HANDLER
 cdef double _INF, MAX_WAIT
 cdef bint _PERF_IS_MONOTONIC
 
@@ -19,6 +19,3 @@ cdef class LoopCore(BaseState):
     cdef _run_active(self)
     cdef _rearm(self, EventRecord ev, int res)
     cdef _activate_signals(self)
-    cdef _make_wakeup(self)
-    cdef _maintain(self)
-    cdef _rebuild_after_fork(self)

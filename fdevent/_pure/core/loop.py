@@ -18,8 +18,9 @@ live one: only the last copy runs.
 ``LoopCore`` is that loop. The state it runs over, and the operations the events call to
 change it (attach, detach, activate), are its parent's, ``BaseState`` (``state.py``, every
 field of a base); the lock's, below, are its grandparent's (``Guard``, in ``guard.py``, with
-the operations). The public ``EventBase`` (``base.py``, its only subclass) checks a caller's
-arguments at the door and calls these.
+the operations). Above it, ``BaseLifecycle`` (``lifecycle.py``) makes the wakeup the loop
+drains, does the work left for the next entry (``_maintain``) and closes; the public
+``EventBase`` (``base.py``) checks a caller's arguments at the door and calls all of these.
 
 The lock, and why the loop's thread keeps it
 --------------------------------------------
@@ -76,11 +77,9 @@ else:
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
 
-from ... import _process
-from ..._flags import EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT
-from ..._wakeup import Wakeup
+from ..._flags import EV_PERSIST, EV_SIGNAL, EV_TIMEOUT
 from .evmap import FdGroup
-from .record import ST_ATTACHED, ST_FDOBJ, ST_HANDLER, EventRecord, Handler, internal_record
+from .record import ST_ATTACHED, ST_FDOBJ, ST_HANDLER, EventRecord, Handler
 from .state import BaseState
 from .timing import PERF_IS_MONOTONIC, perf, timed_call
 
@@ -342,7 +341,7 @@ class LoopCore(BaseState):
             deadline = now + ev._interval
         self._timers.schedule(ev, deadline)
 
-    # -- signals, the wakeup and fork -----------------------------------------------------
+    # -- signals ---------------------------------------------------------------------------
 
     @cython.cfunc
     def _activate_signals(self) -> None:
@@ -352,45 +351,3 @@ class LoopCore(BaseState):
         for signum in pending:
             for ev in list(self._evmap.signals.get(signum, ())):
                 self._activate(ev, EV_SIGNAL)
-
-    @cython.cfunc
-    def _make_wakeup(self) -> None:
-        wakeup = Wakeup()
-        # The base's own read event: built here (not an Event: events import the base), never
-        # counted as attached; the base drains the fd itself in _ready.
-        ev: EventRecord = internal_record(self, wakeup.rfd, EV_READ | EV_PERSIST)
-        try:
-            self._attach(ev, False, 0.0)
-        except BaseException:
-            wakeup.close()
-            raise
-        self._wakeup = wakeup
-        self._wakefd = wakeup.rfd
-        self._wakeev = ev
-        self._notified = False
-
-    @cython.cfunc
-    def _maintain(self) -> None:
-        done: cython.bint = _process.run_deferred()
-        if self._forked:
-            self._forked = False
-            if not self._closed and self._poller is not None:
-                self._rebuild_after_fork()
-        self._maint = not done
-
-    @cython.cfunc
-    def _rebuild_after_fork(self) -> None:
-        # The poller's kernel object and the wakeup are shared with the parent: build new
-        # ones holding every registration, and never change the shared ones (just close our
-        # copies), so nothing the child does reaches the parent's registrations.
-        self._poller.reset(self._evmap.registrations())
-        old_ev = self._wakeev
-        old = self._wakeup
-        if old_ev is not None:
-            self._detach(old_ev)
-        if old is not None:
-            old.close()
-        self._wakeup = None
-        self._wakefd = -1
-        self._wakeev = None
-        self._make_wakeup()
