@@ -11,8 +11,9 @@ from pathlib import Path
 
 from support import IMPORT_ROOT
 
-#: The most lines a module of the package may have (the house aims at 500).
-MAX_LINES = 600
+#: The most lines a module of the package may have: the house's 500 (every module fits since
+#: state.py, lifecycle.py and flow.py were split out).
+MAX_LINES = 500
 
 
 def _runtime_imports(path: Path, package: str) -> set[str]:

@@ -1,9 +1,12 @@
-"""EventBase: the public face of an event base; the machinery under it is ``loop.py``.
+"""EventBase: the public face of an event base; the machinery under it is its parent classes.
 
 Each public method checks its arguments at the door, gets the base to itself (``_enter``),
-calls the typed internals of ``LoopCore`` and gives it back (``_leave``): calls from any thread
-are safe, and those of the loop's own thread take no lock while no other thread calls in
-(``loop.py`` says how).
+calls the typed internals of the classes under it and gives it back (``_leave``): calls from
+any thread are safe, and those of the loop's own thread take no lock while no other thread
+calls in (``loop.py`` says how). Under it, each in its module: ``BaseLifecycle`` (its OS
+resources, closing, fork and the process's calls; ``lifecycle.py``), ``LoopCore`` (the loop;
+``loop.py``), ``BaseState`` (every field, attach/detach/activate; ``state.py``) and ``Guard``
+(the lock; ``guard.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ else:
         from ..clib import shim as cython
 
 from ... import _observe, _process
-from ..._flags import EV_PERSIST, EV_SIGNAL, MAX_PRIORITIES
+from ..._flags import EV_PERSIST, MAX_PRIORITIES
 from ..._introspect import TwinSignature
 from ..._observe import Stats
 from ..._platform import MECHANISMS
@@ -35,8 +38,7 @@ from ..clib.cext import new_lock, thread_id
 from . import snapshot
 from .checks import fd_of, timeout_seconds
 from .evmap import EvMap
-from .loop import LoopCore
-from .record import ST_ATTACHED, ST_INTERNAL, EventRecord
+from .lifecycle import BaseLifecycle
 from .timeheap import TimerHeap
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ _Event: Any = None
 
 
 @cython.cclass
-class EventBase(LoopCore):
+class EventBase(BaseLifecycle):
     """The event loop: polls fds with the best mechanism available and runs callbacks.
 
     ``EventBase(backend=None, priorities=3, clock=None, debug=None)``. ``backend`` is one of
@@ -372,27 +374,6 @@ class EventBase(LoopCore):
         finally:
             self._leave(entered)
 
-    @cython.cfunc
-    @cython.exceptval(-1, check=True)
-    def _closing(self, num: cython.int) -> cython.int:
-        n: cython.int = 0
-        ev: EventRecord
-        for ev in self._evmap.drop(num):
-            self._forget(ev)
-            n += 1
-        for queue in self._queues:
-            for ev in queue:
-                if (
-                    ev._res
-                    and ev._fd == num
-                    and ev._base is self
-                    and not ev._events & EV_SIGNAL
-                    and not ev._state & ST_INTERNAL
-                ):
-                    self._forget(ev)
-                    n += 1
-        return n
-
     @cython.annotation_typing(False)
     def set_exception_handler(self, handler: ExceptionHandler | None) -> None:
         """Call ``handler(event, exc)`` for an ``Exception`` raised by a callback, and go on.
@@ -455,93 +436,3 @@ class EventBase(LoopCore):
             f"<EventBase core={core} backend={self._backend} attached={self._nattached} "
             f"active={self._nactive} {state}>"
         )
-
-    # -- closing ---------------------------------------------------------------------------
-
-    @cython.cfunc
-    def _close_events(self) -> None:
-        ev: EventRecord
-        # Every attached or active event is in the heap, the fd table, a signal list or a
-        # queue (an expired timer waiting to run is only in a queue).
-        for queue in self._queues:
-            for ev in queue:
-                ev._state &= ~ST_ATTACHED
-                ev._res = 0
-                ev._qcount = 0
-            queue.clear()
-        for ev in self._timers.heap:
-            ev._state &= ~ST_ATTACHED
-        self._timers.clear()
-        for ev in list(self._evmap.events()):
-            ev._state &= ~ST_ATTACHED
-        for signum, evs in list(self._evmap.signals.items()):
-            for ev in evs:
-                if ev._state & ST_ATTACHED:
-                    ev._state &= ~ST_ATTACHED
-                _process.unwatch(signum, self)
-        self._evmap.signals = {}
-        self._sigpending = set()
-        self._nattached = 0
-        self._nactive = 0
-
-    @cython.cfunc
-    def _release_os(self) -> None:
-        # Closed: give back the poller and the wakeup (in the loop's thread if it was polling).
-        if self._poller is None:
-            return
-        self._evmap.clear()
-        self._poller.close()
-        self._poller = None
-        if self._wakeup is not None:
-            self._wakeup.close()
-            self._wakeup = None
-        self._wakefd = -1
-
-    # -- called by fdevent._process: signals, deferred work, fork ----------------------------
-
-    def _signal_arrived(self, signum: int) -> None:
-        # Called by fdevent's signal handler: in the main thread, between two bytecodes of
-        # whatever runs there, possibly this base's own _enter() after it took the lock and
-        # before it recorded its holder. So no lock here (taking it would wait for ever on
-        # the pure core): under the GIL set.add is atomic and the loop swaps the set out whole
-        # (_activate_signals). A loop blocked in its poll is woken; one about to poll sees
-        # _sigpending and does not wait.
-        if self._closed:
-            return
-        self._sigpending.add(signum)
-        if self._polling and not self._notified and self._wakeup is not None:
-            self._notified = True
-            self._wakeup.notify()
-
-    def _set_maintenance(self) -> None:
-        # Something to do at the next entry: a restore of a signal handler due in the main
-        # thread (fdevent._process).
-        self._maint = True
-
-    def _after_fork(self) -> None:
-        # Run in the child right after fork (fdevent._process), in the only thread left.
-        me = thread_id()
-        self._lock = new_lock()
-        self._borrow = new_lock()  # a borrowing thread of the parent is not here
-        self._borrower = 0
-        if self._running and self._loop_tid == me and self._holder == me:
-            # Forked inside the base's own code, or in a callback run keeping the lock, in
-            # this thread: it carries on keeping it.
-            self._lock.acquire()
-        elif not (self._running and self._loop_tid == me):
-            # The loop ran in a thread that is not here: the base is idle in the child, and
-            # the only thread is this one.
-            self._running = False
-            self._loop_tid = 0
-            self._holder = 0
-            self._current = None
-            self._nested = False
-            self._keeping = True
-            self._shared = False
-        else:
-            self._holder = 0  # in a callback run without the lock: it takes it afterwards
-        self._nwaiters = 0
-        self._cond = None
-        self._polling = False
-        self._forked = True
-        self._maint = True

@@ -8,8 +8,9 @@ and takes it again around each callback and wait once the base is shared (``_giv
 ``_take_lock``). ``_must_wait`` and ``_wait_callback`` are ``detach()``'s wait for a running
 callback, from another thread.
 
-``Guard`` holds the fields of that protocol and its operations; ``LoopCore`` (``loop.py``)
-extends it with the loop, and overrides ``_maintain``. Its C layout is in ``guard.pxd``.
+``Guard`` holds the fields of that protocol and its operations; ``BaseState`` (``state.py``)
+extends it with the rest of a base's state, ``LoopCore`` (``loop.py``) with the loop, and
+``BaseLifecycle`` (``lifecycle.py``) overrides ``_maintain``. Its C layout is in ``guard.pxd``.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ BORROWED = 3
 
 @cython.cclass
 class Guard:
-    """The lock protocol's state and operations; ``LoopCore`` and ``EventBase`` extend it."""
+    """The lock protocol's state and operations; ``BaseState`` and its subclasses extend it."""
 
     # The C layout is in guard.pxd; these annotations tell type checkers the same.
     _lock: Any  # a clib.cext.CLock compiled, a threading.Lock pure
@@ -194,5 +195,5 @@ class Guard:
 
     @cython.cfunc
     def _maintain(self) -> None:
-        # Work left for the next entry (LoopCore's: deferred signal restores, fork).
+        # Work left for the next entry (BaseLifecycle's: deferred signal restores, fork).
         self._maint = False

@@ -1,55 +1,15 @@
-from ..backends._poller cimport Poller
-from ..clib.cext cimport monotonic
-from .evmap cimport EvMap, FdGroup
-from .record cimport EventRecord, Handler, internal_record
-from .guard cimport Guard
-from .timeheap cimport TimerHeap
+from .evmap cimport FdGroup
+from .record cimport EventRecord, Handler
+from .state cimport BaseState
 from .timing cimport perf, timed_call
 
 # Filled by the module's Python-level imports and assignments; C values on the hot path.
-cdef int EV_CLOSED, EV_ET, EV_IO, EV_PERSIST, EV_READ, EV_SIGNAL, EV_TIMEOUT
-cdef int ST_ATTACHED, ST_FDOBJ, ST_HANDLER, ST_INTERNAL
+cdef int EV_PERSIST, EV_SIGNAL, EV_TIMEOUT, ST_ATTACHED, ST_FDOBJ, ST_HANDLER
 cdef double _INF, MAX_WAIT
 cdef bint _PERF_IS_MONOTONIC
 
-cdef class LoopCore(Guard):
-    cdef Poller _poller
-    cdef str _backend
-    cdef EvMap _evmap
-    cdef TimerHeap _timers
-    cdef list _queues
-    cdef int _npriorities
-    cdef Py_ssize_t _nattached
-    cdef Py_ssize_t _nactive
-    cdef double _now
-    cdef double _exit_at
-    cdef object _clockfn
-    cdef bint _debug
-    cdef double _slow
-    cdef unsigned long long _iterations
-    cdef unsigned long long _callbacks
-    cdef double _poll_time
-    cdef double _callback_time
-    cdef bint _running
-    cdef bint _closed
-    cdef bint _break
-    cdef bint _got_exit
-    cdef bint _got_break
-    cdef object _exc_handler
-    cdef bint _forked
-    cdef set _sigpending
-    cdef int _wakefd
-    cdef EventRecord _wakeev
-    cdef dict _closers
-    cdef object __weakref__
-
-    cdef double _clock(self) except? -1.0
-    cdef _check_open(self)
-    cdef int _priority_of(self, object priority) except? -1
-    cdef _attach(self, EventRecord ev, bint has_timeout, double timeout)
-    cdef _forget(self, EventRecord ev)
-    cdef _detach(self, EventRecord ev)
-    cdef _activate(self, EventRecord ev, int res)
+# The fields are BaseState's (state.pxd): the loop adds operations, not state.
+cdef class LoopCore(BaseState):
     cdef _loop(self, bint once, bint nonblock)
     cdef object _wait_time(self, bint nonblock)
     cdef _poll_or_jump(self, object timeout)
@@ -58,9 +18,4 @@ cdef class LoopCore(Guard):
     cdef _expire_timers(self)
     cdef _run_active(self)
     cdef _rearm(self, EventRecord ev, int res)
-    cdef _watch_signal(self, EventRecord ev)
-    cdef _unwatch_signal(self, EventRecord ev)
     cdef _activate_signals(self)
-    cdef _make_wakeup(self)
-    cdef _maintain(self)
-    cdef _rebuild_after_fork(self)

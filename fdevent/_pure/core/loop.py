@@ -15,10 +15,12 @@ it clears its ``_res`` (the mask of what happened; non-zero means active) instea
 the queue, and ``_qcount`` (how many copies of it the queues hold) tells a stale copy from the
 live one: only the last copy runs.
 
-``LoopCore`` holds every field and the internal operations the events, the streams and the
-public ``EventBase`` (``base.py``, its only subclass) call: the public methods check their
-arguments at the door and call these. Its fields are declared in ``loop.pxd``; those of the
-lock, below, are its parent's (``Guard``, in ``guard.py``, with the operations).
+``LoopCore`` is that loop. The state it runs over, and the operations the events call to
+change it (attach, detach, activate), are its parent's, ``BaseState`` (``state.py``, every
+field of a base); the lock's, below, are its grandparent's (``Guard``, in ``guard.py``, with
+the operations). Above it, ``BaseLifecycle`` (``lifecycle.py``) makes the wakeup the loop
+drains, does the work left for the next entry (``_maintain``) and closes; the public
+``EventBase`` (``base.py``) checks a caller's arguments at the door and calls all of these.
 
 The lock, and why the loop's thread keeps it
 --------------------------------------------
@@ -77,35 +79,11 @@ else:
     if not cython.compiled:  # at run time the pure core takes the shim (its docstring)
         from ..clib import shim as cython
 
-from ... import _process
-from ..._flags import (
-    EV_CLOSED,
-    EV_ET,
-    EV_IO,
-    EV_PERSIST,
-    EV_READ,
-    EV_SIGNAL,
-    EV_TIMEOUT,
-    _Priority,
-)
-from ..._wakeup import Wakeup
-from ..clib.cext import monotonic
-from .evmap import EvMap, FdGroup
-from .guard import Guard
-from .record import (
-    ST_ATTACHED,
-    ST_FDOBJ,
-    ST_HANDLER,
-    ST_INTERNAL,
-    EventRecord,
-    Handler,
-    internal_record,
-)
-from .timeheap import TimerHeap
+from ..._flags import EV_PERSIST, EV_SIGNAL, EV_TIMEOUT
+from .evmap import FdGroup
+from .record import ST_ATTACHED, ST_FDOBJ, ST_HANDLER, EventRecord, Handler
+from .state import BaseState
 from .timing import PERF_IS_MONOTONIC, perf, timed_call
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 _INF = math.inf
 _PERF_IS_MONOTONIC = PERF_IS_MONOTONIC
@@ -117,143 +95,11 @@ MAX_WAIT = 86400.0
 
 
 @cython.cclass
-class LoopCore(Guard):
-    """The state of an event base and the operations on it; ``EventBase`` is the public face.
+class LoopCore(BaseState):
+    """The loop of an event base, over the state ``BaseState`` holds (``state.py``).
 
-    Not instantiated on its own: ``EventBase.__init__`` fills every field (the lock
-    protocol's are ``Guard``'s, in ``guard.py``).
+    Not instantiated on its own: ``EventBase`` (``base.py``) is the public face.
     """
-
-    # The C layout is in loop.pxd; these annotations tell type checkers the same.
-    _poller: Any  # a backends.Poller (cimported in loop.pxd)
-    _backend: str
-    _evmap: EvMap
-    _timers: TimerHeap
-    _queues: list[list[EventRecord]]
-    _npriorities: int
-    _nattached: int
-    _nactive: int
-    _now: float
-    _exit_at: float
-    _clockfn: Any
-    _debug: bool
-    _slow: float
-    _iterations: int
-    _callbacks: int
-    _poll_time: float
-    _callback_time: float
-    _running: bool
-    _closed: bool
-    _break: bool
-    _got_exit: bool
-    _got_break: bool
-    _exc_handler: Callable[[Any, Exception], object] | None
-    _forked: bool
-    _sigpending: set[int]
-    _wakefd: int
-    _wakeev: EventRecord | None
-    #: kind -> a callable that ``close()`` calls once: what holds OS resources on this base
-    #: and must be released with it (the streams of the base: ``streams/owners.py``).
-    _closers: dict[Any, Callable[[], object]]
-
-    # -- the seam every time read goes through (the pair every entry goes through: guard.py) --
-
-    @cython.cfunc
-    @cython.exceptval(-1.0, check=True)
-    def _clock(self) -> cython.double:
-        # Every time the base reads goes through here.
-        if self._clockfn is None:
-            return monotonic()
-        return float(self._clockfn())
-
-    # -- internals called by Event ---------------------------------------------------------
-
-    @cython.cfunc
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError("the event base is closed")
-
-    @cython.cfunc
-    @cython.exceptval(-1, check=True)
-    def _priority_of(self, priority: object) -> cython.int:
-        if priority is None:
-            return self._npriorities // 2
-        if type(priority) is not int:
-            if isinstance(priority, bool) or not isinstance(priority, int):
-                raise TypeError(f"priority must be an int, not {type(priority).__name__}")
-            if isinstance(priority, _Priority):
-                return int(priority.level(self._npriorities))
-        p: int = int(priority)
-        if not 0 <= p < self._npriorities:
-            raise ValueError(f"priority must be from 0 to {self._npriorities - 1}, got {priority}")
-        return p
-
-    @cython.cfunc
-    def _attach(self, ev: EventRecord, has_timeout: cython.bint, timeout: cython.double) -> None:
-        if not ev._state & ST_ATTACHED:
-            if ev._events & EV_SIGNAL:
-                self._watch_signal(ev)
-            elif ev._events & EV_IO:
-                if ev._events & EV_ET and not self._poller.supports_et:
-                    raise ValueError(
-                        f"EV_ET (edge-triggered) needs the epoll or kqueue backend; "
-                        f"this base uses {self._backend}"
-                    )
-                if ev._events & EV_CLOSED and not self._poller.supports_closed:
-                    raise ValueError(
-                        f"EV_CLOSED (the peer's close) cannot be reported by the "
-                        f"{self._backend} backend; use epoll, kqueue or poll (on Linux)"
-                    )
-                stale: Any = self._evmap.add(ev)
-                if stale is not None:
-                    for old in stale:
-                        self._forget(old)
-            ev._state |= ST_ATTACHED
-            if not ev._state & ST_INTERNAL:
-                self._nattached += 1
-        if has_timeout:
-            ev._interval = timeout
-            self._timers.schedule(ev, self._clock() + timeout)
-        elif ev._heap_index >= 0:
-            self._timers.remove(ev)
-
-    @cython.cfunc
-    def _forget(self, ev: EventRecord) -> None:
-        # Everything detach() does but the fd table: for events whose fd entry is already
-        # gone (stale, closing), and as the first half of _detach.
-        if ev._res:
-            ev._res = 0
-            self._nactive -= 1
-        if ev._state & ST_ATTACHED:
-            ev._state &= ~ST_ATTACHED
-            if not ev._state & ST_INTERNAL:
-                self._nattached -= 1
-            if ev._heap_index >= 0:
-                self._timers.remove(ev)
-
-    @cython.cfunc
-    def _detach(self, ev: EventRecord) -> None:
-        attached: cython.bint = (ev._state & ST_ATTACHED) != 0
-        self._forget(ev)
-        if not attached:
-            return
-        if ev._events & EV_SIGNAL:
-            self._unwatch_signal(ev)
-        elif ev._events & EV_IO:
-            stale: Any = self._evmap.remove(ev)
-            if stale is not None:
-                for old in stale:
-                    self._forget(old)
-
-    @cython.cfunc
-    def _activate(self, ev: EventRecord, res: cython.int) -> None:
-        if ev._res:
-            ev._res |= res
-            return
-        ev._res = res
-        ev._qcount += 1
-        self._nactive += 1
-        self._queues[ev._priority].append(ev)
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -497,17 +343,7 @@ class LoopCore(Guard):
             deadline = now + ev._interval
         self._timers.schedule(ev, deadline)
 
-    # -- signals, the wakeup, closing and fork -------------------------------------------
-
-    @cython.cfunc
-    def _watch_signal(self, ev: EventRecord) -> None:
-        _process.watch(ev._fd, self)
-        self._evmap.add_signal(ev)
-
-    @cython.cfunc
-    def _unwatch_signal(self, ev: EventRecord) -> None:
-        if self._evmap.remove_signal(ev):
-            _process.unwatch(ev._fd, self)
+    # -- signals ---------------------------------------------------------------------------
 
     @cython.cfunc
     def _activate_signals(self) -> None:
@@ -517,45 +353,3 @@ class LoopCore(Guard):
         for signum in pending:
             for ev in list(self._evmap.signals.get(signum, ())):
                 self._activate(ev, EV_SIGNAL)
-
-    @cython.cfunc
-    def _make_wakeup(self) -> None:
-        wakeup = Wakeup()
-        # The base's own read event: built here (not an Event: events import the base), never
-        # counted as attached; the base drains the fd itself in _ready.
-        ev: EventRecord = internal_record(self, wakeup.rfd, EV_READ | EV_PERSIST)
-        try:
-            self._attach(ev, False, 0.0)
-        except BaseException:
-            wakeup.close()
-            raise
-        self._wakeup = wakeup
-        self._wakefd = wakeup.rfd
-        self._wakeev = ev
-        self._notified = False
-
-    @cython.cfunc
-    def _maintain(self) -> None:
-        done: cython.bint = _process.run_deferred()
-        if self._forked:
-            self._forked = False
-            if not self._closed and self._poller is not None:
-                self._rebuild_after_fork()
-        self._maint = not done
-
-    @cython.cfunc
-    def _rebuild_after_fork(self) -> None:
-        # The poller's kernel object and the wakeup are shared with the parent: build new
-        # ones holding every registration, and never change the shared ones (just close our
-        # copies), so nothing the child does reaches the parent's registrations.
-        self._poller.reset(self._evmap.registrations())
-        old_ev = self._wakeev
-        old = self._wakeup
-        if old_ev is not None:
-            self._detach(old_ev)
-        if old is not None:
-            old.close()
-        self._wakeup = None
-        self._wakefd = -1
-        self._wakeev = None
-        self._make_wakeup()

@@ -14,8 +14,8 @@ Why ``ST_FDOBJ``: the event keeps the object given as its fd, so that it cannot 
 and its fd closed while the event lives, in ``_arg`` as the pair ``(arg, object)``. That
 costs a tuple for those events only, and keeps a field out of every record: a timer has no
 fd, and most events are given an int (the record's size is reasoned out in ``record.pxd``).
-A ``Handler``'s events are given an int fd (``streams/driver.py``), so its ``_arg`` is the
-argument itself.
+A ``Handler``'s events are given an int fd (``streams/driver.py``, ``streams/flow.py``), so
+its ``_arg`` is the argument itself.
 
 Why ``Handler``: a stream's read and write events fire once per request, and a Python-level
 callback costs a Python call with three boxed arguments before the stream's C code runs. A

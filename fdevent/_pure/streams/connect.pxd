@@ -1,6 +1,7 @@
 from . cimport owners
 from .checks cimport timeout_or_off
-from .driver cimport _connected, _failed
+from .driver cimport _connected
+from .flow cimport _failed
 from .stream cimport Stream
 from .tls cimport TLSLayer
 

@@ -59,7 +59,8 @@ from ..._streambits import _CONNECTING, _HANDSHAKE
 from ..core.event import Event, Timer
 from . import owners
 from .checks import timeout_or_off
-from .driver import _connected, _failed
+from .driver import _connected
+from .flow import _failed
 from .stream import EventCallback, Stream, StreamCallback
 from .tls import TLSLayer
 

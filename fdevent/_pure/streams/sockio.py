@@ -1,12 +1,12 @@
 """The system calls that move a stream's bytes.
 
-A stream's driver decides *when* to read and write (its readiness events, ``driver.py``);
-this module does the moving, and is the only code that touches a stream's socket for data
-(``write()``'s immediate send included). On the compiled core every call here is C straight
-to libc (``recv`` or ``readv``, ``send``, ``sendmsg`` on the fd, see ``_streamio.h``): no
-Python-level socket method runs per read or write. The pure core makes the same calls through
-the socket object. Both report alike: data, ``b""`` at end of file, "not now" (``None`` or 0), or an
-``OSError`` for the errno.
+A stream's driver decides *when* to read and write (its readiness events: ``driver.py``,
+``flow.py``); this module does the moving, and is the only code that touches a stream's socket
+for data (``write()``'s immediate send included). On the compiled core every call here is C
+straight to libc (``recv`` or ``readv``, ``send``, ``sendmsg`` on the fd, see ``_streamio.h``):
+no Python-level socket method runs per read or write. The pure core makes the same calls through
+the socket object. Both report alike: data, ``b""`` at end of file, "not now" (``None`` or 0),
+or an ``OSError`` for the errno.
 
 A completion driver (io_uring) would replace this module and the two readiness events, and
 keep the stream's reactions (``_received``, ``_at_eof``, ``_failed``); see docs/design.md,

@@ -1,14 +1,14 @@
 """Stream: a buffered connection on a socket (libevent's bufferevent, asyncio's transport).
 
-This module is the stream's state and its public face; what the stream *does* (its two
-events, the one flush path, TLS records, its reactions, its ending) is its driver's,
-``driver.py``, reached through the ``Driver`` interface below. The split is libevent's:
+This module is the stream's state and its public face; what the stream *does* (its two events,
+the one flush path, TLS records, its reactions, its ending) is its driver's (``driver.py``, and
+``flow.py`` under it), reached through the ``Driver`` interface below. The split is libevent's:
 ``bufferevent.c`` is the generic half and calls its ``be_ops`` table; ``bufferevent_sock.c``
-implements the table and works on the generic struct. It is also the seam of
-docs/design.md, "The I/O driver seam": a completion driver (io_uring) would be a second
-``Driver``. A Cython class keeps all its methods in its own module, and a module cannot
-import one that imports it, so the driver sits above this module and is handed to it when
-the streams package is imported (``streams/__init__.py``).
+implements the table and works on the generic struct. It is also the seam of docs/design.md,
+"The I/O driver seam": a completion driver (io_uring) would be a second ``Driver``. A Cython
+class keeps all its methods in its own module, and a module cannot import one that imports it,
+so the driver sits above this module and is handed to it when the streams package is imported
+(``streams/__init__.py``).
 
 The stream holds its parts and calls them; it inherits nothing. A ``TLSLayer`` (``tls.py``)
 is held by a TLS stream and None on a plain one; a ``Connector`` (``connect.py``) is held
