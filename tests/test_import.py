@@ -124,3 +124,23 @@ def test_the_compiled_core_imports_no_module_of_the_pure_one() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_every_pure_module_runs_on_the_shim() -> None:
+    # Cython's own pure-mode module checks and converts in every cast()/declare(): the pure
+    # core must run on clib/shim's no-ops even where Cython is installed, in every module.
+    import importlib
+    import pkgutil
+
+    import fdevent._pure as pure
+    from fdevent._pure.clib import shim
+
+    seen = 0
+    for info in pkgutil.walk_packages(pure.__path__, pure.__name__ + "."):
+        mod = importlib.import_module(info.name)
+        bound = vars(mod).get("cython")
+        if bound is None or mod is shim:
+            continue
+        seen += 1
+        assert bound is shim, f"{info.name} runs on {bound!r}, not the shim"
+    assert seen >= 20  # the walk found the core's modules

@@ -26,6 +26,8 @@ else:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
+    if not cython.compiled:  # at run time the pure core takes the shim (its docstring)
+        from ..clib import shim as cython
 
 from asyncio import Handle as _Handle
 

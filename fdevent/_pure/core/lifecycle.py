@@ -29,6 +29,8 @@ else:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
+    if not cython.compiled:  # at run time the pure core takes the shim (its docstring)
+        from ..clib import shim as cython
 
 from ... import _process
 from ..._flags import EV_PERSIST, EV_READ, EV_SIGNAL

@@ -28,6 +28,8 @@ else:
         import cython
     except ImportError:  # pragma: no cover - the pure core without Cython installed
         from ..clib import shim as cython
+    if not cython.compiled:  # at run time the pure core takes the shim (its docstring)
+        from ..clib import shim as cython
 
 from ... import _process
 from ..._flags import EV_CLOSED, EV_ET, EV_IO, EV_SIGNAL, _Priority
