@@ -30,6 +30,7 @@ import contextlib
 import contextvars
 import math
 import sys
+from asyncio import futures as _futures
 from asyncio.log import logger
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +158,14 @@ class Loop(UnixParts):
         if ENSURES_FD:
             self._ensure_fd_no_transport(sock)  # type: ignore[attr-defined]
         return SocketTransport(self, sock, protocol, waiter, extra, server)
+
+    def get_debug(self) -> bool:
+        """Whether debug mode is on (every Future and Task asks, as it is made)."""
+        return _get(self, _O_DEBUG, "_debug")  # type: ignore[no-any-return]
+
+    def create_future(self) -> asyncio.Future[Any]:
+        """A Future attached to the loop (the stdlib's one line, compiled)."""
+        return _futures.Future(loop=self)
 
     def set_debug(self, enabled: bool) -> None:
         """Turn debug mode on or off, as the stdlib's loop (its readers and writers too)."""
