@@ -217,6 +217,15 @@ def test_extra_info_as_stdlib(loop: Any) -> None:
         assert tr.get_extra_info("nothing") is None
         assert tr.get_extra_info("nothing", 7) == 7
         tr.close()
+        await asyncio.sleep(0.01)  # connection_lost: the stdlib drops the transport's socket
+        assert tr.get_extra_info("peername") == ("127.0.0.1", port)
+        assert tr.get_extra_info("socket") is sock
+        assert sock.fileno() == -1
+        # Asked first after the close, the socket is still there (closed), as the stdlib's.
+        tr2, _ = await loop.create_connection(Collect, "127.0.0.1", port)
+        tr2.close()
+        await asyncio.sleep(0.01)
+        assert tr2.get_extra_info("socket").fileno() == -1
         server.close()
         await server.wait_closed()
         # Extra info the caller gave beyond the standard keys is kept as given.

@@ -115,6 +115,14 @@ class SocketTransport(_Base):  # type: ignore[misc]
         return default
 
     @cython.annotation_typing(False)
+    def _call_connection_lost(self, exc: Any) -> None:
+        # The stdlib drops _sock here; get_extra_info("socket") keeps answering with it (a
+        # TransportSocket of the closed socket, as the stdlib's dict keeps one).
+        if self._extra is None and self._x_socket is None and self._sock is not None:
+            self._x_socket = trsock.TransportSocket(self._sock)
+        super()._call_connection_lost(exc)
+
+    @cython.annotation_typing(False)
     def set_protocol(self, protocol: Any) -> None:
         """Set the protocol, as the stdlib's transport (``BufferedProtocol`` or not)."""
         super().set_protocol(protocol)
