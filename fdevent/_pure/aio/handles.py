@@ -69,15 +69,29 @@ class TimerHandle(asyncio.TimerHandle):
         self._args = None  # type: ignore[assignment]
 
 
+def slot_offsets(cls: type, names: tuple[str, ...]) -> tuple[int, ...]:
+    """The offsets of ``cls``'s object slots ``names``, from its member descriptors (each
+    checked by ``_slots.h``); zeros on the pure core, which reads them by name.
+
+    Raises:
+        AttributeError: ``cls`` has no attribute of one of the names.
+        TypeError: one of them is not a writable object slot.
+    """
+    if not cython.compiled:
+        return (0,) * len(names)
+    return tuple(
+        fdevent_slot_offset(getattr(cls, name))  # type: ignore[name-defined]  # noqa: F821
+        for name in names
+    )
+
+
 def _offsets(cls: type) -> tuple[int, ...]:
-    # The slots' offsets, from the class's member descriptors (_slots.h checks each one).
+    # Handle's slots; () where the compiled fill does not apply (the pure core, or a
+    # Python whose Handle lacks one of them).
     if not cython.compiled:
         return ()
     try:
-        return tuple(
-            fdevent_slot_offset(getattr(cls, name))  # type: ignore[name-defined]  # noqa: F821
-            for name in _SLOTS
-        )
+        return slot_offsets(cls, _SLOTS)
     except (AttributeError, TypeError):  # pragma: no cover - a Handle without these slots
         return ()
 

@@ -49,7 +49,14 @@ else:
 from ..._flags import EV_TIMEOUT
 from ..core.base import EventBase
 from ..core.event import Event, Timer
-from .handles import TimerHandle, is_cancelled, new_handle, new_timer_handle, run
+from .handles import (
+    TimerHandle,
+    is_cancelled,
+    new_handle,
+    new_timer_handle,
+    run,
+    slot_offsets,
+)
 from .selector import EventSelector
 from .transports import ENSURES_FD, SocketTransport
 from .unix import UnixParts
@@ -409,17 +416,7 @@ class Loop(UnixParts):
                 ev.detach()
 
 
-def _offsets() -> tuple[int, ...]:
-    # The slots' offsets, from Loop's member descriptors (_slots.h checks each one).
-    if not cython.compiled:
-        return (0,) * len(_SLOTS)
-    return tuple(
-        fdevent_slot_offset(vars(Loop)[name])  # type: ignore[name-defined]  # noqa: F821
-        for name in _SLOTS
-    )
-
-
-_OFFSETS = _offsets()
+_OFFSETS = slot_offsets(Loop, _SLOTS)
 _O_BASE: cython.Py_ssize_t = _OFFSETS[0]
 _O_READY: cython.Py_ssize_t = _OFFSETS[1]
 _O_READY_EV: cython.Py_ssize_t = _OFFSETS[2]

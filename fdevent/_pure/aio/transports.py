@@ -37,6 +37,7 @@ else:
         from ..clib import shim as cython
 
 from ..streams.sockio import recv_into, recv_some, send_bytes
+from .handles import slot_offsets
 
 #: 3.12+'s loop checks, when it makes a transport, that no other transport has the socket.
 ENSURES_FD = sys.version_info >= (3, 12)
@@ -181,17 +182,7 @@ class SocketTransport(_Base):  # type: ignore[misc]
         super().write(data)
 
 
-def _offsets() -> tuple[int, ...]:
-    # The slots' offsets, from SocketTransport's member descriptors (_slots.h checks each).
-    if not cython.compiled:
-        return (0,) * len(_SLOTS)
-    return tuple(
-        fdevent_slot_offset(vars(SocketTransport)[name])  # type: ignore[name-defined]  # noqa: F821
-        for name in _SLOTS
-    )
-
-
-_OFFSETS = _offsets()
+_OFFSETS = slot_offsets(SocketTransport, _SLOTS)
 _O_SOCK: cython.Py_ssize_t = _OFFSETS[0]
 _O_SOCK_FD: cython.Py_ssize_t = _OFFSETS[1]
 _O_PROTOCOL: cython.Py_ssize_t = _OFFSETS[2]
